@@ -1,0 +1,1 @@
+"""Bundle schema, loader and process settings."""

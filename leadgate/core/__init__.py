@@ -1,0 +1,1 @@
+"""The engine: plugin contract, plugin manager, pipeline and stores."""

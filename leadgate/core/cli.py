@@ -1,0 +1,78 @@
+"""The ``leadgate`` command line: builds the parser, runs one command, maps errors.
+
+Errors leadgate raises on purpose are printed as one localised message, without a
+traceback, and give exit status 1; ``--debug`` shows the traceback as well.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from leadgate import __version__
+from leadgate.core.commands import MODULES
+from leadgate.errors import ConfigErrors, LeadgateError
+from leadgate.locales import text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the parser with the built-in commands and those plugins add."""
+    parser = argparse.ArgumentParser(prog="leadgate", description=text("cli.description"))
+    parser.add_argument("--version", action="version", version=f"leadgate {__version__}")
+    parser.add_argument("--debug", action="store_true", help=text("cli.debug_help"))
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    for module_name in MODULES:
+        module = importlib.import_module(f"leadgate.core.commands.{module_name}")
+        module.add_parser(subparsers)
+
+    _add_plugin_commands(subparsers)
+    return parser
+
+
+def _add_plugin_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from leadgate.core.plugins import create_plugin_manager
+
+    try:
+        manager = create_plugin_manager()
+    except LeadgateError as error:
+        # A broken third-party plugin must not take `leadgate check` down with it.
+        print(str(error), file=sys.stderr)
+        return
+    manager.hook.leadgate_cli_commands(subparsers=subparsers)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit status."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    from leadgate.core.logfilter import install_log_filter
+
+    install_log_filter()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        parser.print_help()
+        return 2
+
+    try:
+        return int(args.handler(args) or 0)
+    except ConfigErrors as errors:
+        for error in errors.errors:
+            print(str(error), file=sys.stderr)
+        return 1
+    except LeadgateError as error:
+        if args.debug:
+            raise
+        print(str(error), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

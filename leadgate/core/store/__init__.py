@@ -1,0 +1,1 @@
+"""SQLModel tables, engine set-up and Alembic migrations."""
