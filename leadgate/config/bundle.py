@@ -136,6 +136,9 @@ class Bundle:
     data_locations: frozenset[str]
     dialogue: Dialogue
     files: tuple[Path, ...] = ()
+    template: str = ""
+    gateway: Mapping[str, Any] | None = None
+    whatsapp_templates: Mapping[str, str] = field(default_factory=dict)
 
     def channel(self, name: str) -> ComponentChoice | None:
         """Return the channel section named ``name``, or ``None`` when not enabled."""

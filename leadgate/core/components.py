@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -335,6 +335,15 @@ class Channel(ABC):
         """Confirm a button press to the platform (Telegram's answerCallbackQuery, say).
 
         Called from the outbox for every ``button`` event; the default does nothing.
+        """
+        return None
+
+    async def poll(self, submit: Callable[[list[InboundEvent]], Awaitable[None]]) -> None:
+        """Fetch events without a webhook (Telegram's getUpdates, say) until cancelled.
+
+        The service runs this as a background task for every enabled channel and
+        passes ``submit``, which stores events exactly as the webhook does. The
+        default returns at once: the channel has nothing to poll, or polling is off.
         """
         return None
 
