@@ -12,4 +12,7 @@ MODULES: tuple[str, ...] = (
     "plugins",
     "migrate",
     "keys",
+    "leads",
+    "chat",
+    "outbox",
 )

@@ -7,7 +7,9 @@ into another column fails to decrypt. ``ENCRYPTED_COLUMNS`` lists them all for k
 rotation. Columns ending in ``_index`` hold keyed HMAC blind indexes, so a phone or
 channel user id can be looked up without storing it in clear.
 
-Times are naive UTC ``datetime`` values, as SQLite has no time zones.
+Times are naive UTC ``datetime`` values, as SQLite has no time zones. The columns are
+annotated ``NaiveDatetime`` because SQLModel maps a plain ``datetime`` to a
+timezone-aware column type that rejects naive values.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from pydantic import NaiveDatetime
 from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -41,8 +44,8 @@ class Subject(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     bundle: str = Field(index=True, max_length=100)
     phone_index: str | None = Field(default=None, index=True, max_length=64)
-    created_at: dt.datetime = Field(default_factory=utcnow)
-    erased_at: dt.datetime | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    erased_at: NaiveDatetime | None = None
 
 
 class Conversation(SQLModel, table=True):
@@ -60,9 +63,9 @@ class Conversation(SQLModel, table=True):
     state_enc: bytes | None = _encrypted()  # type: ignore[assignment]
     status: str = Field(default="active", max_length=20)
     reachable: bool = True
-    created_at: dt.datetime = Field(default_factory=utcnow)
-    last_activity_at: dt.datetime = Field(default_factory=utcnow, index=True)
-    last_inbound_at: dt.datetime | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    last_activity_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    last_inbound_at: NaiveDatetime | None = None
 
 
 class Message(SQLModel, table=True):
@@ -88,8 +91,8 @@ class Message(SQLModel, table=True):
     meta_enc: bytes | None = _encrypted()  # type: ignore[assignment]
     status: str = Field(default="received", index=True, max_length=20)
     delivery: str = Field(default="", max_length=20)
-    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
-    processed_at: dt.datetime | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    processed_at: NaiveDatetime | None = None
 
 
 class ConsentText(SQLModel, table=True):
@@ -101,7 +104,7 @@ class ConsentText(SQLModel, table=True):
     consent_type: str = Field(max_length=50)
     version: str = Field(max_length=50)
     text: str
-    first_shown_at: dt.datetime = Field(default_factory=utcnow)
+    first_shown_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class ConsentRecord(SQLModel, table=True):
@@ -129,7 +132,7 @@ class ConsentRecord(SQLModel, table=True):
     message_ref: str = Field(default="", max_length=200)
     ip_enc: bytes | None = _encrypted()  # type: ignore[assignment]
     user_agent_enc: bytes | None = _encrypted()  # type: ignore[assignment]
-    recorded_at: dt.datetime = Field(default_factory=utcnow)
+    recorded_at: NaiveDatetime = Field(default_factory=utcnow)
     prev_hash: str = Field(default="", max_length=64)
     record_hash: str = Field(default="", max_length=64)
 
@@ -148,10 +151,9 @@ class Lead(SQLModel, table=True):
     channel: str = Field(max_length=50)
     fields_enc: bytes | None = _encrypted()  # type: ignore[assignment]
     phone_index: str | None = Field(default=None, index=True, max_length=64)
-    service: str = Field(default="", max_length=200)
-    visit_at: dt.datetime | None = None
+    visit_at: NaiveDatetime | None = None
     status: str = Field(default="booked", max_length=20)
-    created_at: dt.datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class OutboxItem(SQLModel, table=True):
@@ -169,15 +171,17 @@ class OutboxItem(SQLModel, table=True):
     kind: str = Field(max_length=20)
     target: str = Field(max_length=50)
     idempotency_key: str = Field(max_length=200)
+    # Items of one conversation are delivered in id order; empty means unordered.
+    conversation_id: str = Field(default="", index=True, max_length=32)
     payload_enc: bytes | None = _encrypted()  # type: ignore[assignment]
     status: str = Field(default="pending", index=True, max_length=20)
     attempts: int = 0
-    next_attempt_at: dt.datetime = Field(default_factory=utcnow, index=True)
-    claimed_until: dt.datetime | None = None
+    next_attempt_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    claimed_until: NaiveDatetime | None = None
     last_error: str = Field(default="", max_length=500)
     receipt: str = Field(default="", max_length=500)
-    created_at: dt.datetime = Field(default_factory=utcnow)
-    delivered_at: dt.datetime | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    delivered_at: NaiveDatetime | None = None
 
 
 class AccessEntry(SQLModel, table=True):
@@ -192,7 +196,7 @@ class AccessEntry(SQLModel, table=True):
     subject_id: str = Field(default="", max_length=32)
     fields: str = Field(default="", max_length=500)
     reason: str = Field(default="", max_length=500)
-    at: dt.datetime = Field(default_factory=utcnow)
+    at: NaiveDatetime = Field(default_factory=utcnow)
     prev_hash: str = Field(default="", max_length=64)
     entry_hash: str = Field(default="", max_length=64)
 
@@ -210,7 +214,7 @@ class DestructionEntry(SQLModel, table=True):
     reason: str = Field(max_length=100)
     method: str = Field(default="deletion", max_length=50)
     count: int = 1
-    destroyed_at: dt.datetime = Field(default_factory=utcnow)
+    destroyed_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class SecretEntry(SQLModel, table=True):
@@ -221,7 +225,7 @@ class SecretEntry(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=200)
     value_enc: bytes | None = _encrypted()  # type: ignore[assignment]
     version: int = 0
-    updated_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 ENCRYPTED_COLUMNS: dict[type[SQLModel], tuple[str, ...]] = {

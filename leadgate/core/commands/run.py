@@ -1,0 +1,63 @@
+"""``leadgate run BUNDLE``: serve a bundle with uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from leadgate.config.settings import Settings
+from leadgate.core.crypto import KeyRing
+from leadgate.core.store.engine import data_dir_for
+from leadgate.errors import ConfigError
+from leadgate.locales import text as t
+
+BUNDLE_ENV = "LEADGATE_BUNDLE"
+PUBLIC_URL_ENV = "LEADGATE_PUBLIC_URL"
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``run`` command."""
+    parser = subparsers.add_parser("run", help=t("cli.run_help"))
+    parser.add_argument("bundle", help=t("cli.bundle_help"))
+    parser.add_argument("--host", default="127.0.0.1", help=t("cli.host_help"))
+    parser.add_argument("--port", type=int, default=8000, help=t("cli.port_help"))
+    parser.add_argument("--ssl-certfile", help=t("cli.cert_help"))
+    parser.add_argument("--ssl-keyfile", help=t("cli.key_help"))
+    parser.add_argument("--workers", type=int, default=1, help=t("cli.workers_help"))
+    parser.add_argument("--public-url", help=t("cli.public_url_help"))
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the options, make sure the key ring exists, and start uvicorn."""
+    import uvicorn
+
+    settings = Settings()
+    if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
+        raise ConfigError(t("cli.tls_pair"))
+    if args.workers > 1 and not settings.database_url:
+        raise ConfigError(t("cli.workers_sqlite", workers=args.workers))
+
+    bundle = Path(args.bundle).resolve()
+    keyring = KeyRing.load(data_dir_for(bundle, settings), settings)
+    if keyring.created_path is not None:
+        print(t("cli.key_created", path=keyring.created_path))
+
+    scheme = "https" if args.ssl_certfile else "http"
+    shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
+    public_url = args.public_url or f"{scheme}://{shown_host}:{args.port}"
+    os.environ[BUNDLE_ENV] = str(bundle)
+    os.environ[PUBLIC_URL_ENV] = public_url
+    print(t("cli.serving", bundle=bundle.name, url=public_url), flush=True)
+    uvicorn.run(
+        "leadgate.core.app:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
+        log_level="info",
+    )
+    return 0
