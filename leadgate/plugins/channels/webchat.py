@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import string
 import time
 from collections import deque
 from collections.abc import Mapping
@@ -127,7 +128,7 @@ class WebChat(Channel):
         template = (
             resources.files(__package__).joinpath("webchat_static/chat.html").read_text("utf-8")
         )
-        html = template.format(
+        html = string.Template(template).substitute(
             lang=self.locale,
             title=_escape(t("webchat.title", self.locale)),
             business=_escape(self.bundle.business.name),
