@@ -10,7 +10,7 @@ import argparse
 import importlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from leadgate import __version__
 from leadgate.core.commands import MODULES
@@ -18,8 +18,11 @@ from leadgate.errors import ConfigErrors, LeadgateError
 from leadgate.locales import text
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the parser with the built-in commands and those plugins add."""
+def build_parser(extra_plugins: Iterable[object] = ()) -> argparse.ArgumentParser:
+    """Build the parser with the built-in commands and those plugins add.
+
+    ``extra_plugins`` are registered on top of the discovered ones (tests use it).
+    """
     parser = argparse.ArgumentParser(prog="leadgate", description=text("cli.description"))
     parser.add_argument("--version", action="version", version=f"leadgate {__version__}")
     parser.add_argument("--debug", action="store_true", help=text("cli.debug_help"))
@@ -29,15 +32,18 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"leadgate.core.commands.{module_name}")
         module.add_parser(subparsers)
 
-    _add_plugin_commands(subparsers)
+    _add_plugin_commands(subparsers, extra_plugins)
     return parser
 
 
-def _add_plugin_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_plugin_commands(
+    subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
+    extra_plugins: Iterable[object],
+) -> None:
     from leadgate.core.plugins import create_plugin_manager
 
     try:
-        manager = create_plugin_manager()
+        manager = create_plugin_manager(extra=extra_plugins)
     except LeadgateError as error:
         # A broken third-party plugin must not take `leadgate check` down with it.
         print(str(error), file=sys.stderr)
@@ -45,15 +51,17 @@ def _add_plugin_commands(subparsers: argparse._SubParsersAction) -> None:  # typ
     manager.hook.leadgate_cli_commands(subparsers=subparsers)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, extra_plugins: Iterable[object] = ()) -> int:
     """Run the command line and return its exit status."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Alembic announces every plugin and migration step at INFO; owners need only problems.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     from leadgate.core.logfilter import install_log_filter
 
     install_log_filter()
-    parser = build_parser()
+    parser = build_parser(extra_plugins)
     args = parser.parse_args(argv)
     if getattr(args, "handler", None) is None:
         parser.print_help()

@@ -96,7 +96,7 @@ def _register_entry_points(manager: pluggy.PluginManager, only: list[str]) -> No
                 "plugins you need."
             ) from error
         manager.register(plugin, name=entry_point.name)
-        logger.info("loaded plugin %s from %s", entry_point.name, dist_name)
+        logger.debug("loaded plugin %s from %s", entry_point.name, dist_name)
 
 
 def _plugin_label(manager: pluggy.PluginManager, plugin: object) -> str:
