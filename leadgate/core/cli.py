@@ -37,7 +37,7 @@ def build_parser(extra_plugins: Iterable[object] = ()) -> argparse.ArgumentParse
 
 
 def _add_plugin_commands(
-    subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
+    subparsers: argparse._SubParsersAction,
     extra_plugins: Iterable[object],
 ) -> None:
     from leadgate.core.plugins import create_plugin_manager

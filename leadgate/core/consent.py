@@ -128,7 +128,9 @@ def record_decision(
     digest = text_sha256(shown_text)
     if session.get(ConsentText, digest) is None:
         session.add(
-            ConsentText(sha256=digest, consent_type=spec.type, version=spec.version, text=shown_text)
+            ConsentText(
+                sha256=digest, consent_type=spec.type, version=spec.version, text=shown_text
+            )
         )
 
     # Without the lock two processes could read the same last record and fork the chain.
@@ -151,7 +153,9 @@ def record_decision(
         decision=decision,
         given_by=proof.given_by,
         channel=proof.channel,
-        channel_user_enc=keyring.encrypt(proof.channel_user_id, context="consent_records.channel_user_enc"),
+        channel_user_enc=keyring.encrypt(
+            proof.channel_user_id, context="consent_records.channel_user_enc"
+        ),
         message_ref=proof.message_ref,
         ip_enc=keyring.encrypt(proof.ip, context="consent_records.ip_enc") if proof.ip else None,
         user_agent_enc=(

@@ -68,7 +68,9 @@ def load_state(keyring: KeyRing, conversation: Conversation) -> ConversationStat
     """Decrypt a conversation's state; an erased or new conversation starts empty."""
     if not conversation.state_enc:
         return ConversationState()
-    return ConversationState.from_json(keyring.decrypt_json(conversation.state_enc, context=STATE_CONTEXT))
+    return ConversationState.from_json(
+        keyring.decrypt_json(conversation.state_enc, context=STATE_CONTEXT)
+    )
 
 
 def save_state(keyring: KeyRing, conversation: Conversation, state: ConversationState) -> None:

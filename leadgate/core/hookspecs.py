@@ -165,7 +165,7 @@ def leadgate_routes(bundle: Any) -> list[Any] | None:
 
 
 @hookspec
-def leadgate_cli_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def leadgate_cli_commands(subparsers: argparse._SubParsersAction) -> None:
     """Add commands to the ``leadgate`` command line.
 
     Called once while the argument parser is built. Add a parser with

@@ -187,10 +187,10 @@ class OutboxWorker:
         earlier = aliased(OutboxItem)
         blocked_by_earlier = exists().where(
             and_(
-                earlier.bundle == OutboxItem.bundle,
-                earlier.conversation_id == OutboxItem.conversation_id,
-                earlier.status == "pending",
-                earlier.id < OutboxItem.id,
+                col(earlier.bundle) == col(OutboxItem.bundle),
+                col(earlier.conversation_id) == col(OutboxItem.conversation_id),
+                col(earlier.status) == "pending",
+                col(earlier.id) < col(OutboxItem.id),
             )
         )
         query = (
@@ -200,7 +200,7 @@ class OutboxWorker:
                 OutboxItem.status == "pending",
                 col(OutboxItem.next_attempt_at) <= now,
                 or_(col(OutboxItem.claimed_until).is_(None), col(OutboxItem.claimed_until) < now),
-                or_(OutboxItem.conversation_id == "", ~blocked_by_earlier),
+                or_(col(OutboxItem.conversation_id) == "", ~blocked_by_earlier),
             )
             .order_by(col(OutboxItem.id))
             .limit(self.batch_size)
@@ -259,7 +259,9 @@ class OutboxWorker:
             session.expunge(item)
             return item, payload
 
-    def _mark_delivered(self, item_id: int, payload: Mapping[str, Any], receipt: DeliveryReceipt) -> None:
+    def _mark_delivered(
+        self, item_id: int, payload: Mapping[str, Any], receipt: DeliveryReceipt
+    ) -> None:
         with self.database.session() as session:
             item = session.get(OutboxItem, item_id)
             if item is None:
@@ -298,9 +300,7 @@ class OutboxWorker:
                 retry_after = failure.retry_after if isinstance(failure, RetryableError) else None
                 delay = self.policy.delay(item.attempts, retry_after)
                 item.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
-                logger.info(
-                    "outbox item %s retry %d in %.1fs", item_id, item.attempts, delay
-                )
+                logger.info("outbox item %s retry %d in %.1fs", item_id, item.attempts, delay)
             session.add(item)
 
 

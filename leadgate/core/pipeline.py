@@ -125,7 +125,11 @@ class Pipeline:
         with self.services.database.session() as session:
             for event in events:
                 conversation = find_or_create(
-                    session, keyring, bundle=self.bundle.name, channel=event.channel, user_id=event.user_id
+                    session,
+                    keyring,
+                    bundle=self.bundle.name,
+                    channel=event.channel,
+                    user_id=event.user_id,
                 )
                 message = _message_for(event, conversation.id, self.bundle.name, keyring)
                 try:
@@ -258,13 +262,15 @@ class Pipeline:
             if spec is None or spec.version != version:
                 return None
             return spec, answer
-        pending = self.bundle.consent(work.state.pending_consent) if work.state.pending_consent else None
+        pending = (
+            self.bundle.consent(work.state.pending_consent) if work.state.pending_consent else None
+        )
         if pending is None:
             return None
         if not pending.required and work.state.slots.get("awaiting") == "confirm":
             return None  # «да» here confirms the booking, not an optional consent
-        answer = consents.parse_free_answer(work.text)
-        return (pending, answer) if answer is not None else None
+        free_answer = consents.parse_free_answer(work.text)
+        return (pending, free_answer) if free_answer is not None else None
 
     def _prompt(self, work: Work, spec: ConsentSpec) -> None:
         hook = self.services.plugin_manager.hook.leadgate_consent_prompt
@@ -341,7 +347,9 @@ class Pipeline:
     def _withdraw(self, work: Work) -> None:
         for spec in self.bundle.consents:
             if consents.holds(work.decisions, spec):
-                work.consent_decisions.append((spec, "withdrawn", work.state.prompts.get(spec.type, "")))
+                work.consent_decisions.append(
+                    (spec, "withdrawn", work.state.prompts.get(spec.type, ""))
+                )
         work.replies.append(Reply(text=t("consent.withdrawn", self.locale, phone=self.phone)))
         work.erase_all_reason = "consent_withdrawn"
         work.status = "withdrawn"
@@ -363,7 +371,9 @@ class Pipeline:
 
     async def _announce_lead(self, lead: LeadRecord) -> None:
         try:
-            results = self.services.plugin_manager.hook.leadgate_lead_created(lead=lead, bundle=self.bundle)
+            results = self.services.plugin_manager.hook.leadgate_lead_created(
+                lead=lead, bundle=self.bundle
+            )
             for result in results:
                 if asyncio.iscoroutine(result):
                     await result
@@ -421,14 +431,21 @@ def _message_for(event: InboundEvent, conversation_id: str, bundle: str, keyring
         kind=event.kind,
         payload=event.payload[:200],
         text_enc=keyring.encrypt(text, context=TEXT_CONTEXT) if text else None,
-        meta_enc=keyring.encrypt(json.dumps(meta, ensure_ascii=False), context=META_CONTEXT) if meta else None,
+        meta_enc=keyring.encrypt(json.dumps(meta, ensure_ascii=False), context=META_CONTEXT)
+        if meta
+        else None,
         status="processed" if event.kind == "echo" else "received",
     )
 
 
-def answer_request(pipeline: Pipeline, work: Work, text: str, special: frozenset[str], contact_token: str) -> AnswerRequest:
+def answer_request(
+    pipeline: Pipeline, work: Work, text: str, special: frozenset[str], contact_token: str
+) -> AnswerRequest:
     """Build the redacted request an answerer sees."""
-    history = tuple(Turn(role="client" if role == "client" else "assistant", text=line) for role, line in work.state.history)
+    history = tuple(
+        Turn(role="client" if role == "client" else "assistant", text=line)
+        for role, line in work.state.history
+    )
     return AnswerRequest(
         conversation_id=work.conversation.id,
         text=text,
@@ -449,9 +466,16 @@ async def ask(pipeline: Pipeline, work: Work, request: AnswerRequest) -> Answer:
         try:
             return await asyncio.wait_for(answerer.answer(request), timeout=max(timeout - 1.0, 0.5))
         except Exception as failure:
-            logger.warning("answerer %s failed (%s); the scripted answerer replies", name, type(failure).__name__)
+            logger.warning(
+                "answerer %s failed (%s); the scripted answerer replies",
+                name,
+                type(failure).__name__,
+            )
     try:
         return await asyncio.wait_for(pipeline.fallback.answer(request), timeout=timeout)
     except Exception as failure:
         logger.error("the scripted answerer failed (%s)", type(failure).__name__)
-        return Answer(text=t("consent.answerer_unavailable", pipeline.locale, phone=pipeline.phone), slots=request.slots)
+        return Answer(
+            text=t("consent.answerer_unavailable", pipeline.locale, phone=pipeline.phone),
+            slots=request.slots,
+        )

@@ -42,7 +42,10 @@ async def respond(pipeline: Pipeline, work: Work, message: Message, text: str) -
 
     # An answerer may reset the slots for the next booking in the same answer that
     # confirms this one, so the lead is built from the slots as they stood before it.
-    booked_slots = {**work.state.slots, **{key: value for key, value in answer.slots.items() if value}}
+    booked_slots = {
+        **work.state.slots,
+        **{key: value for key, value in answer.slots.items() if value},
+    }
     work.state.remember("client", redacted)
     work.state.remember("assistant", answer.text)
     work.state.slots = dict(answer.slots)
@@ -93,10 +96,13 @@ def to_e164(phone: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def lead_fields(pipeline: Pipeline, work: Work, vault: Vault, slots: dict[str, str]) -> dict[str, str]:
+def lead_fields(
+    pipeline: Pipeline, work: Work, vault: Vault, slots: dict[str, str]
+) -> dict[str, str]:
     """Collect the booking's values and keep only the fields the bundle sends to its CRM."""
     service = next(
-        (item for item in pipeline.bundle.dialogue.services if item.name == slots.get("service")), None
+        (item for item in pipeline.bundle.dialogue.services if item.name == slots.get("service")),
+        None,
     )
     values = {
         "name": vault.value(slots.get("name", "")) or "",

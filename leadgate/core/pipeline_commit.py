@@ -60,7 +60,9 @@ def load_work(pipeline: Pipeline, message_id: int) -> Work | None:
             message=message,
             conversation=conversation,
             state=load_state(keyring, conversation),
-            decisions=consents.latest_decisions(session, pipeline.bundle.name, conversation.subject_id),
+            decisions=consents.latest_decisions(
+                session, pipeline.bundle.name, conversation.subject_id
+            ),
             text=_decrypt(keyring, message.text_enc, TEXT_CONTEXT),
             meta=json.loads(_decrypt(keyring, message.meta_enc, META_CONTEXT) or "{}"),
             user_id=user_id_of(keyring, conversation),
@@ -117,11 +119,15 @@ def _update_messages(pipeline: Pipeline, session: Session, work: Work, message: 
     session.add(message)
 
 
-def _record_consents(pipeline: Pipeline, session: Session, work: Work, conversation: Conversation) -> None:
+def _record_consents(
+    pipeline: Pipeline, session: Session, work: Work, conversation: Conversation
+) -> None:
     proof = consents.ConsentProof(
         channel=conversation.channel,
         channel_user_id=work.user_id,
-        message_ref=work.meta.get("message_id") or work.meta.get("callback_query_id") or work.message.external_id,
+        message_ref=work.meta.get("message_id")
+        or work.meta.get("callback_query_id")
+        or work.message.external_id,
         ip=work.meta.get("ip", ""),
         user_agent=work.meta.get("user_agent", ""),
     )
@@ -146,7 +152,9 @@ def _apply_erasures(
     if work.erase_held_reason:
         held = [row for row, _ in work.held] + [message]
         rows = [session.get(Message, row.id) for row in held]
-        erase_messages(session, bundle, conversation.subject_id, [r for r in rows if r], work.erase_held_reason)
+        erase_messages(
+            session, bundle, conversation.subject_id, [r for r in rows if r], work.erase_held_reason
+        )
     if work.erase_target:
         target = session.exec(
             select(Message).where(
@@ -161,7 +169,9 @@ def _apply_erasures(
         _erase_subject(pipeline, session, work, conversation)
 
 
-def _erase_subject(pipeline: Pipeline, session: Session, work: Work, conversation: Conversation) -> None:
+def _erase_subject(
+    pipeline: Pipeline, session: Session, work: Work, conversation: Conversation
+) -> None:
     keyring = pipeline.services.keyring
     receipts = crm_receipts(session, conversation.bundle, conversation.id)
     if receipts:
@@ -170,7 +180,9 @@ def _erase_subject(pipeline: Pipeline, session: Session, work: Work, conversatio
             idempotency_key=f"erase:{work.message.id}", payload={"receipts": receipts,
             "subject_id": conversation.subject_id, "reason": work.erase_all_reason},
         )  # fmt: skip
-    erase_conversation(session, conversation, (MESSAGE_TEXT, CHANNEL_ID, NAME, PHONE), work.erase_all_reason)
+    erase_conversation(
+        session, conversation, (MESSAGE_TEXT, CHANNEL_ID, NAME, PHONE), work.erase_all_reason
+    )
     for record in _plugin_erasures(pipeline, conversation.subject_id, work.erase_all_reason):
         record_destruction(session, conversation.bundle, record)
     work.state.slots.clear()
@@ -210,7 +222,9 @@ def _queue_reply(
         conversation_id=conversation.id,
         direction="out",
         text_enc=keyring.encrypt(reply.text, context=TEXT_CONTEXT),
-        meta_enc=keyring.encrypt(json.dumps(_reply_meta(reply), ensure_ascii=False), context=META_CONTEXT),
+        meta_enc=keyring.encrypt(
+            json.dumps(_reply_meta(reply), ensure_ascii=False), context=META_CONTEXT
+        ),
         status="queued",
     )
     session.add(outbound)
@@ -239,7 +253,9 @@ def _reply_meta(reply: Reply) -> dict[str, Any]:
     }
 
 
-def _queue_acknowledgement(pipeline: Pipeline, session: Session, work: Work, message: Message) -> None:
+def _queue_acknowledgement(
+    pipeline: Pipeline, session: Session, work: Work, message: Message
+) -> None:
     callback_id = work.meta.get("callback_query_id")
     if message.kind != "button" or not callback_id:
         return
@@ -249,7 +265,9 @@ def _queue_acknowledgement(pipeline: Pipeline, session: Session, work: Work, mes
     )  # fmt: skip
 
 
-def _store_lead(pipeline: Pipeline, session: Session, work: Work, conversation: Conversation) -> LeadRecord:
+def _store_lead(
+    pipeline: Pipeline, session: Session, work: Work, conversation: Conversation
+) -> LeadRecord:
     keyring = pipeline.services.keyring
     fields = work.lead or {}
     phone = fields.get("phone") or ""
@@ -289,7 +307,9 @@ def _visit_at(value: str) -> dt.datetime | None:
     return parsed
 
 
-def _consent_refs(session: Session, pipeline: Pipeline, conversation: Conversation) -> tuple[dict[str, str], ...]:
+def _consent_refs(
+    session: Session, pipeline: Pipeline, conversation: Conversation
+) -> tuple[dict[str, str], ...]:
     decisions = consents.latest_decisions(session, pipeline.bundle.name, conversation.subject_id)
     return tuple(
         {

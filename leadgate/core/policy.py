@@ -38,7 +38,9 @@ def render_policy(bundle: Bundle, locale: str) -> str:
         parts.append(f"<h3>{e(consent.title)}</h3><ul>")
         parts.extend(f"<li>{e(purpose)}</li>" for purpose in consent.purposes)
         parts.append("</ul>")
-        parts.append(f"<p>{e(t('policy.consent_basis', locale, version=consent.version, validity=_period(consent.validity, locale)))}</p>")
+        parts.append(
+            f"<p>{e(t('policy.consent_basis', locale, version=consent.version, validity=_period(consent.validity, locale)))}</p>"
+        )
         parts.append(f"<p>{e(t('policy.data', locale, data=', '.join(consent.data)))}</p>")
         parts.append(
             f"<p>{e(t('policy.processors', locale, processors=processors) if processors else t('policy.no_processors', locale))}</p>"
@@ -48,7 +50,9 @@ def render_policy(bundle: Bundle, locale: str) -> str:
     parts.append(f"<p>{e(t('policy.storage_text', locale, locations=locations))}</p><ul>")
     for name, period in bundle.retention.items():
         label = t(f"policy.retention_{name}", locale) if name in _RETENTION_NAMES else name
-        parts.append(f"<li>{e(t('policy.retention_line', locale, what=label, period=_period(period, locale)))}</li>")
+        parts.append(
+            f"<li>{e(t('policy.retention_line', locale, what=label, period=_period(period, locale)))}</li>"
+        )
     parts.append("</ul>")
     if bundle.redaction.action("health") == "withhold":
         parts.append(f"<p>{e(t('policy.health_text', locale))}</p>")

@@ -32,7 +32,9 @@ logger = logging.getLogger(__name__)
 SYSTEM = "leadgate"
 
 
-def record_destruction(session: Session, bundle: str, record: DestructionRecord) -> DestructionEntry:
+def record_destruction(
+    session: Session, bundle: str, record: DestructionRecord
+) -> DestructionEntry:
     """Store one destruction record."""
     entry = DestructionEntry(
         bundle=bundle,
@@ -86,7 +88,9 @@ def erase_conversation(
     """
     records: list[DestructionRecord] = []
     messages = session.exec(select(Message).where(Message.conversation_id == conversation.id)).all()
-    message_record = erase_messages(session, conversation.bundle, conversation.subject_id, messages, reason)
+    message_record = erase_messages(
+        session, conversation.bundle, conversation.subject_id, messages, reason
+    )
     if message_record is not None:
         records.append(message_record)
 
@@ -181,7 +185,9 @@ def run_sweep(services: Any, now: dt.datetime | None = None) -> list[Destruction
                 record_destruction(session, bundle.name, record)
                 records.append(record)
     if records:
-        logger.info("retention sweep of bundle %s made %d destruction records", bundle.name, len(records))
+        logger.info(
+            "retention sweep of bundle %s made %d destruction records", bundle.name, len(records)
+        )
     return records
 
 
@@ -191,21 +197,32 @@ def _sweep_conversations(
     records: list[DestructionRecord] = []
     with_leads = set(session.exec(select(Lead.conversation_id).where(Lead.bundle == bundle)).all())
     for conversation in session.exec(
-        select(Conversation).where(Conversation.bundle == bundle, col(Conversation.state_enc).is_not(None))
+        select(Conversation).where(
+            Conversation.bundle == bundle, col(Conversation.state_enc).is_not(None)
+        )
     ).all():
         booked = conversation.id in with_leads
         period = policy.get("transcript" if booked else "enquiry")
         if period is None or conversation.last_activity_at > cutoff - period:
             continue
         if booked:
-            messages = session.exec(select(Message).where(Message.conversation_id == conversation.id)).all()
-            record = erase_messages(session, bundle, conversation.subject_id, messages, "retention_transcript")
+            messages = session.exec(
+                select(Message).where(Message.conversation_id == conversation.id)
+            ).all()
+            record = erase_messages(
+                session, bundle, conversation.subject_id, messages, "retention_transcript"
+            )
             conversation.state_enc = None
             session.add(conversation)
             records.extend([record] if record else [])
         else:
             records.extend(
-                erase_conversation(session, conversation, (MESSAGE_TEXT, CHANNEL_ID, NAME, PHONE), "retention_enquiry")
+                erase_conversation(
+                    session,
+                    conversation,
+                    (MESSAGE_TEXT, CHANNEL_ID, NAME, PHONE),
+                    "retention_enquiry",
+                )
             )
     return records
 
@@ -228,7 +245,10 @@ def _sweep_leads(
         lead.status = "erased"
         session.add(lead)
         record = DestructionRecord(
-            subject_ref=lead.subject_id, categories=(NAME, PHONE), system=SYSTEM, reason="retention_client"
+            subject_ref=lead.subject_id,
+            categories=(NAME, PHONE),
+            system=SYSTEM,
+            reason="retention_client",
         )
         record_destruction(session, bundle, record)
         records.append(record)

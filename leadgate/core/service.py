@@ -72,7 +72,9 @@ class Runtime:
             self._tasks.append(asyncio.create_task(sweep, name="retention"))
         for name, channel in self.channels.items():
             submit = self.pipeline.ingest
-            self._tasks.append(asyncio.create_task(_poll(name, channel, submit), name=f"poll:{name}"))
+            self._tasks.append(
+                asyncio.create_task(_poll(name, channel, submit), name=f"poll:{name}")
+            )
         await self.pipeline.recover()
 
     async def stop(self) -> None:
@@ -130,7 +132,11 @@ def build_runtime(
     }
     channels.update(extra_channels or {})
     fallback: Answerer = _build(registry, "answerer", ComponentChoice(name="scripted"), services)
-    answerer = fallback if bundle.answerer.name == "scripted" else _build_answerer(registry, bundle, services)
+    answerer = (
+        fallback
+        if bundle.answerer.name == "scripted"
+        else _build_answerer(registry, bundle, services)
+    )
     crm: CRM = _build(registry, "crm", bundle.crm, services)
     detectors = [
         _build(registry, "detector", ComponentChoice(name=spec.name), services)
@@ -139,7 +145,9 @@ def build_runtime(
     services.components.update({f"channel:{name}": channel for name, channel in channels.items()})
     services.components.update({"answerer": answerer, "crm": crm})
 
-    pipeline = Pipeline(services, answerer, fallback, Redactor(detectors, bundle.redaction), clock=clock)
+    pipeline = Pipeline(
+        services, answerer, fallback, Redactor(detectors, bundle.redaction), clock=clock
+    )
     services.pipeline = pipeline
     worker = OutboxWorker(database, keyring, bundle.name, policy=retry_policy)
     _wire_outbox(worker, services, channels, crm)
@@ -147,9 +155,13 @@ def build_runtime(
     return Runtime(services, pipeline, worker, channels, crm, key_notice=keyring.created_path)
 
 
-def _build(registry: ComponentRegistry, kind: ComponentKind, choice: ComponentChoice, services: Services) -> Any:
+def _build(
+    registry: ComponentRegistry, kind: ComponentKind, choice: ComponentChoice, services: Services
+) -> Any:
     spec = registry.get(kind, choice.name)
-    context = ComponentContext(name=choice.name, config=choice.config, bundle=services.bundle, services=services)
+    context = ComponentContext(
+        name=choice.name, config=choice.config, bundle=services.bundle, services=services
+    )
     return spec.factory(context)
 
 
@@ -160,12 +172,20 @@ def _build_answerer(registry: ComponentRegistry, bundle: Bundle, services: Servi
     if location not in bundle.data_locations:
         allowed = ", ".join(sorted(bundle.data_locations))
         raise PluginError(
-            t("core.location_refused", None, name=bundle.answerer.name, location=location, allowed=allowed)
+            t(
+                "core.location_refused",
+                None,
+                name=bundle.answerer.name,
+                location=location,
+                allowed=allowed,
+            )
         )
-    return answerer  # type: ignore[no-any-return]
+    return answerer
 
 
-def _wire_outbox(worker: OutboxWorker, services: Services, channels: Mapping[str, Channel], crm: CRM) -> None:
+def _wire_outbox(
+    worker: OutboxWorker, services: Services, channels: Mapping[str, Channel], crm: CRM
+) -> None:
     async def send_reply(item: OutboxItem, payload: Mapping[str, Any]) -> DeliveryReceipt:
         return await _channel(channels, item.target).send(outbound_from_payload(payload))
 
@@ -194,7 +214,9 @@ def _wire_outbox(worker: OutboxWorker, services: Services, channels: Mapping[str
 def _channel(channels: Mapping[str, Channel], name: str) -> Channel:
     channel = channels.get(name)
     if channel is None:
-        raise PluginError(f"channel {name!r} is no longer enabled in the bundle; enable it or retry later")
+        raise PluginError(
+            f"channel {name!r} is no longer enabled in the bundle; enable it or retry later"
+        )
     return channel
 
 
@@ -216,7 +238,9 @@ def outbound_from_payload(payload: Mapping[str, Any]) -> OutboundMessage:
         channel=payload["channel"],
         user_id=payload["user_id"],
         text=payload["text"],
-        buttons=tuple(Button(label=label, payload=data) for label, data in payload.get("buttons", [])),
+        buttons=tuple(
+            Button(label=label, payload=data) for label, data in payload.get("buttons", [])
+        ),
         request_contact=bool(payload.get("request_contact")),
         keep_whole=tuple((int(start), int(end)) for start, end in payload.get("keep_whole", [])),
         last_inbound_at=dt.datetime.fromisoformat(last_inbound) if last_inbound else None,
@@ -224,7 +248,9 @@ def outbound_from_payload(payload: Mapping[str, Any]) -> OutboundMessage:
     )
 
 
-def _reply_sent(session: Session, item: OutboxItem, payload: Mapping[str, Any], receipt: DeliveryReceipt) -> None:
+def _reply_sent(
+    session: Session, item: OutboxItem, payload: Mapping[str, Any], receipt: DeliveryReceipt
+) -> None:
     row = session.get(Message, payload.get("message_row"))
     if row is not None:
         row.status = "sent"
@@ -232,7 +258,9 @@ def _reply_sent(session: Session, item: OutboxItem, payload: Mapping[str, Any], 
         session.add(row)
 
 
-def _reply_failed(session: Session, item: OutboxItem, payload: Mapping[str, Any], failure: Exception) -> None:
+def _reply_failed(
+    session: Session, item: OutboxItem, payload: Mapping[str, Any], failure: Exception
+) -> None:
     row = session.get(Message, payload.get("message_row"))
     if row is None:
         return

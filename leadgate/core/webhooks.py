@@ -25,7 +25,11 @@ async def webhook(request: Request) -> Response:
     runtime = request.app.state.runtime
     channel_name = request.path_params["channel"]
     channel = runtime.channels.get(channel_name)
-    if request.path_params["bundle"] != runtime.bundle.name or channel is None or not channel.webhook:
+    if (
+        request.path_params["bundle"] != runtime.bundle.name
+        or channel is None
+        or not channel.webhook
+    ):
         return JSONResponse({"error": "not found"}, status_code=404)
 
     body = await _read_limited(request, channel.max_body_bytes)
@@ -47,12 +51,18 @@ async def webhook(request: Request) -> Response:
         channel.verify(raw)
         events = channel.parse(raw)
     except ChannelError as error:
-        logger.info("%s webhook rejected with %s: %s", channel_name, error.status_code, type(error).__name__)
+        logger.info(
+            "%s webhook rejected with %s: %s", channel_name, error.status_code, type(error).__name__
+        )
         return JSONResponse({"error": str(error)}, status_code=error.status_code)
 
     kept = [event for event in events if event.kind != "ignored"]
     if len(kept) < len(events):
-        logger.info("%s webhook: %d update(s) of unhandled types ignored", channel_name, len(events) - len(kept))
+        logger.info(
+            "%s webhook: %d update(s) of unhandled types ignored",
+            channel_name,
+            len(events) - len(kept),
+        )
     if kept:
         await runtime.pipeline.ingest(kept)
     return JSONResponse({"ok": True})

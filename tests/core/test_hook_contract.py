@@ -15,11 +15,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from harness import REPO, Harness, copy_template
+from livesrv import serve
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 import leadgate
-from harness import REPO, Harness, copy_template
 from leadgate.config.settings import Settings
 from leadgate.core import hookspecs
 from leadgate.core.app import create_app
@@ -28,14 +29,19 @@ from leadgate.core.components import Button, ComponentSpec, DestructionRecord
 from leadgate.core.plugins import ComponentRegistry, create_plugin_manager
 from leadgate.core.retention import run_sweep
 from leadgate.errors import PluginError
-from livesrv import serve
 
-HOOKS = sorted(name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("leadgate_"))
+HOOKS = sorted(
+    name
+    for name, _ in inspect.getmembers(hookspecs, inspect.isfunction)
+    if name.startswith("leadgate_")
+)
 
 
 def test_every_hook_is_documented_and_tested() -> None:
     docs = (REPO / "docs" / "plugins.md").read_text(encoding="utf-8")
-    tests = "\n".join(path.read_text(encoding="utf-8") for path in (REPO / "tests").rglob("test_*.py"))
+    tests = "\n".join(
+        path.read_text(encoding="utf-8") for path in (REPO / "tests").rglob("test_*.py")
+    )
 
     undocumented = [hook for hook in HOOKS if f"## {hook}\n" not in docs]
     untested = [hook for hook in HOOKS if not re.search(rf"def {hook}\(", tests)]
@@ -202,12 +208,20 @@ class EventHooks:
     @leadgate.hookimpl
     def leadgate_erase_subject(self, subject_id, basis, bundle):  # type: ignore[no-untyped-def]
         self.erased.append((subject_id, basis))
-        return [DestructionRecord(subject_ref=subject_id, categories=("phone",), system="example-sms", reason=basis)]
+        return [
+            DestructionRecord(
+                subject_ref=subject_id, categories=("phone",), system="example-sms", reason=basis
+            )
+        ]
 
     @leadgate.hookimpl
     def leadgate_retention_sweep(self, now, policy, bundle):  # type: ignore[no-untyped-def]
         self.sweeps.append(now)
-        return [DestructionRecord(subject_ref="s1", categories=("phone",), system="example-sms", reason="retention")]
+        return [
+            DestructionRecord(
+                subject_ref="s1", categories=("phone",), system="example-sms", reason="retention"
+            )
+        ]
 
     @leadgate.hookimpl
     def leadgate_routes(self, bundle):  # type: ignore[no-untyped-def]
@@ -262,7 +276,9 @@ def test_retention_sweep_hook_records_destruction(hooked: tuple[Harness, EventHo
 
 def test_routes_hook_adds_routes(tmp_path: Path) -> None:
     bundle = copy_template(tmp_path)
-    app = create_app(bundle, settings=Settings(data_dir=bundle / "data"), extra_plugins=[EventHooks()])
+    app = create_app(
+        bundle, settings=Settings(data_dir=bundle / "data"), extra_plugins=[EventHooks()]
+    )
 
     with serve(app) as url:
         response = httpx.get(f"{url}/example/hello")

@@ -12,7 +12,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from sqlmodel import select
@@ -27,11 +27,19 @@ from leadgate.errors import PermanentError, RetryableError
 FAST = RetryPolicy(max_attempts=3, base_delay=0.0, max_delay=0.0)
 
 
-def _enqueue(database: Database, keyring: KeyRing, key: str, conversation: str = "", **payload: Any) -> None:
+def _enqueue(
+    database: Database, keyring: KeyRing, key: str, conversation: str = "", **payload: Any
+) -> None:
     with database.session() as session:
         enqueue(
-            session, keyring, bundle="salon", kind="test", target="fake", idempotency_key=key,
-            payload={"key": key, **payload}, conversation_id=conversation,
+            session,
+            keyring,
+            bundle="salon",
+            kind="test",
+            target="fake",
+            idempotency_key=key,
+            payload={"key": key, **payload},
+            conversation_id=conversation,
         )
 
 
@@ -41,7 +49,9 @@ def _statuses(database: Database) -> dict[str, str]:
         return {item.idempotency_key: item.status for item in items}
 
 
-def _worker(database: Database, keyring: KeyRing, handler: Any, policy: RetryPolicy = FAST) -> OutboxWorker:
+def _worker(
+    database: Database, keyring: KeyRing, handler: Any, policy: RetryPolicy = FAST
+) -> OutboxWorker:
     worker = OutboxWorker(database, keyring, "salon", policy=policy)
     worker.register("test", handler)
     return worker
@@ -64,11 +74,37 @@ def test_outbox_delivers_and_marks_delivered(database: Database, keyring: KeyRin
     assert _statuses(database) == {"a": "delivered", "b": "delivered"}
 
 
-def test_outbox_ignores_duplicate_key_without_breaking_transaction(database: Database, keyring: KeyRing) -> None:
+def test_outbox_ignores_duplicate_key_without_breaking_transaction(
+    database: Database, keyring: KeyRing
+) -> None:
     with database.session() as session:
-        first = enqueue(session, keyring, bundle="salon", kind="test", target="fake", idempotency_key="k", payload={})
-        second = enqueue(session, keyring, bundle="salon", kind="test", target="fake", idempotency_key="k", payload={})
-        third = enqueue(session, keyring, bundle="salon", kind="test", target="fake", idempotency_key="k2", payload={})
+        first = enqueue(
+            session,
+            keyring,
+            bundle="salon",
+            kind="test",
+            target="fake",
+            idempotency_key="k",
+            payload={},
+        )
+        second = enqueue(
+            session,
+            keyring,
+            bundle="salon",
+            kind="test",
+            target="fake",
+            idempotency_key="k",
+            payload={},
+        )
+        third = enqueue(
+            session,
+            keyring,
+            bundle="salon",
+            kind="test",
+            target="fake",
+            idempotency_key="k2",
+            payload={},
+        )
 
     assert first is not None
     assert second is None
@@ -111,7 +147,9 @@ def test_outbox_honours_retry_after(database: Database, keyring: KeyRing) -> Non
     assert "rate limited" in item.last_error
 
 
-def test_outbox_marks_dead_after_max_attempts_and_retry_revives(database: Database, keyring: KeyRing) -> None:
+def test_outbox_marks_dead_after_max_attempts_and_retry_revives(
+    database: Database, keyring: KeyRing
+) -> None:
     async def down(item: OutboxItem, payload: Mapping[str, Any]) -> DeliveryReceipt:
         raise RetryableError("fake CRM is down")
 
@@ -178,7 +216,7 @@ def test_outbox_payload_is_encrypted(sqlite_database: Database, keyring: KeyRing
 
 
 class _Recorder(BaseHTTPRequestHandler):
-    received: Counter[str] = Counter()
+    received: ClassVar[Counter[str]] = Counter()
     lock = threading.Lock()
 
     def do_POST(self) -> None:
@@ -241,8 +279,13 @@ def test_two_worker_processes_deliver_each_item_once(
     with postgres_database.session() as session:
         for number in range(1000):
             enqueue(
-                session, keyring, bundle="salon", kind="test", target="fake",
-                idempotency_key=f"item-{number}", payload={"key": f"item-{number}"},
+                session,
+                keyring,
+                bundle="salon",
+                kind="test",
+                target="fake",
+                idempotency_key=f"item-{number}",
+                payload={"key": f"item-{number}"},
             )
     url = postgres_database.engine.url.render_as_string(hide_password=False)
     command = [sys.executable, "-c", WORKER_SCRIPT, url, keyring.env_value(), recorder]

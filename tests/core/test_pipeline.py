@@ -9,9 +9,9 @@ import logging
 from pathlib import Path
 
 import pytest
+from harness import Harness, copy_template
 from sqlmodel import select
 
-from harness import Harness, copy_template
 from leadgate.core.consent import verify_consent_chain
 from leadgate.core.store.tables import (
     ConsentRecord,

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from harness import copy_template
+from livesrv import serve
 from sqlmodel import select
 from strictyaml import Map, Str
 
 import leadgate
-from harness import copy_template
 from leadgate.config.settings import Settings
 from leadgate.core.app import create_app
 from leadgate.core.components import (
@@ -30,7 +31,6 @@ from leadgate.core.components import (
 )
 from leadgate.core.store.tables import Message
 from leadgate.errors import PayloadError, SignatureError
-from livesrv import serve
 
 SECRET = "webhook-secret"
 
@@ -53,7 +53,15 @@ class SignedChannel(Channel):
         except ValueError as error:
             raise PayloadError("malformed JSON") from error
         kind = "ignored" if data.get("type") == "typing" else "text"
-        return [InboundEvent(channel="signed", external_id=str(data["id"]), user_id="u1", kind=kind, text=data.get("text", ""))]
+        return [
+            InboundEvent(
+                channel="signed",
+                external_id=str(data["id"]),
+                user_id="u1",
+                kind=kind,
+                text=data.get("text", ""),
+            )
+        ]
 
     async def send(self, message: OutboundMessage) -> DeliveryReceipt:
         self.sent.append(message)
@@ -71,11 +79,17 @@ class SlowAnswerer(Answerer):
 class Plugin:
     @leadgate.hookimpl
     def leadgate_register_channels(self, register):  # type: ignore[no-untyped-def]
-        register(ComponentSpec(kind="channel", name="signed", factory=SignedChannel, schema=Map({"secret": Str()})))
+        register(
+            ComponentSpec(
+                kind="channel", name="signed", factory=SignedChannel, schema=Map({"secret": Str()})
+            )
+        )
 
     @leadgate.hookimpl
     def leadgate_register_llms(self, register):  # type: ignore[no-untyped-def]
-        register(ComponentSpec(kind="answerer", name="slow", factory=lambda context: SlowAnswerer()))
+        register(
+            ComponentSpec(kind="answerer", name="slow", factory=lambda context: SlowAnswerer())
+        )
 
 
 def _post(url: str, body: bytes, signature: str | None = None) -> httpx.Response:
@@ -146,10 +160,16 @@ def test_webhook_dedupes_concurrent_redelivery(service) -> None:  # type: ignore
     async def burst() -> list[int]:
         async with httpx.AsyncClient() as client:
             signature = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-            responses = await asyncio.gather(*(
-                client.post(f"{url}/webhooks/signed/salon", content=body, headers={"x-signature": signature})
-                for _ in range(5)
-            ))
+            responses = await asyncio.gather(
+                *(
+                    client.post(
+                        f"{url}/webhooks/signed/salon",
+                        content=body,
+                        headers={"x-signature": signature},
+                    )
+                    for _ in range(5)
+                )
+            )
         return [response.status_code for response in responses]
 
     statuses = asyncio.run(burst())

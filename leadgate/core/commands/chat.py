@@ -28,7 +28,7 @@ from leadgate.locales import text as t
 CHANNEL = "terminal"
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``chat`` command."""
     parser = subparsers.add_parser("chat", help=t("cli.chat_help"))
     parser.add_argument("bundle", help=t("cli.bundle_help"))

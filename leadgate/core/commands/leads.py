@@ -23,7 +23,7 @@ from leadgate.errors import ConfigError
 from leadgate.locales import text as t
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``leads`` command."""
     parser = subparsers.add_parser("leads", help=t("cli.leads_help"))
     parser.add_argument("bundle", help=t("cli.bundle_help"))
@@ -52,7 +52,11 @@ def list_leads(args: argparse.Namespace) -> int:
             return 0
         print(t("cli.leads_header"))
         for lead in leads:
-            fields = keyring.decrypt_json(lead.fields_enc, context="leads.fields_enc") if lead.fields_enc else None
+            fields = (
+                keyring.decrypt_json(lead.fields_enc, context="leads.fields_enc")
+                if lead.fields_enc
+                else None
+            )
             print(_row(lead, fields, reveal=args.reveal))
             if args.reveal and fields:
                 record_access(

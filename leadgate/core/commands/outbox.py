@@ -19,7 +19,7 @@ from leadgate.errors import ConfigError
 from leadgate.locales import text as t
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``outbox`` command with its ``retry`` action."""
     parser = subparsers.add_parser("outbox", help=t("cli.outbox_help"))
     parser.add_argument("bundle", help=t("cli.bundle_help"))
@@ -46,15 +46,21 @@ def outbox(args: argparse.Namespace) -> int:
 def _list(database: Database) -> int:
     with database.session(readonly=True) as session:
         items = session.exec(
-            select(OutboxItem).where(col(OutboxItem.status).in_(("pending", "dead"))).order_by(col(OutboxItem.id))
+            select(OutboxItem)
+            .where(col(OutboxItem.status).in_(("pending", "dead")))
+            .order_by(col(OutboxItem.id))
         ).all()
     if not items:
         print(t("cli.outbox_empty"))
         return 0
     print(t("cli.outbox_header"))
     for item in items:
-        next_at = item.next_attempt_at.strftime("%Y-%m-%d %H:%M:%S") if item.status == "pending" else "-"
-        print(f"{item.id:<7} {item.kind:7} {item.target[:13]:13} {item.status:9} {item.attempts:<8} {next_at:20} {item.last_error[:80]}")
+        next_at = (
+            item.next_attempt_at.strftime("%Y-%m-%d %H:%M:%S") if item.status == "pending" else "-"
+        )
+        print(
+            f"{item.id:<7} {item.kind:7} {item.target[:13]:13} {item.status:9} {item.attempts:<8} {next_at:20} {item.last_error[:80]}"
+        )
     return 0
 
 
@@ -63,6 +69,8 @@ def _retry(database: Database, args: argparse.Namespace) -> int:
         raise ConfigError(t("cli.outbox_retry_target"))
     with database.session() as session:
         bundles = session.exec(select(OutboxItem.bundle).distinct()).all()
-        count = sum(retry_dead(session, bundle, None if args.all else args.item) for bundle in bundles)
+        count = sum(
+            retry_dead(session, bundle, None if args.all else args.item) for bundle in bundles
+        )
     print(t("cli.outbox_retried", count=count))
     return 0

@@ -9,7 +9,7 @@ from leadgate.core.plugins import ComponentRegistry, create_plugin_manager, desc
 from leadgate.locales import text as t
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``plugins`` command."""
     parser = subparsers.add_parser("plugins", help=t("cli.plugins_help"))
     parser.set_defaults(handler=show_plugins)
@@ -27,7 +27,16 @@ def show_plugins(args: argparse.Namespace) -> int:
     registry = ComponentRegistry(manager)
     print(t("cli.components_header"))
     for kind in ("channel", "answerer", "crm", "detector"):
-        for spec in registry.specs(kind):  # type: ignore[arg-type]
+        for spec in registry.specs(kind):
             data = ", ".join(sorted(spec.reads | spec.writes)) or "-"
-            print(t("cli.component_line", kind=kind, name=spec.name, plugin=spec.plugin, data=data, location=spec.location))
+            print(
+                t(
+                    "cli.component_line",
+                    kind=kind,
+                    name=spec.name,
+                    plugin=spec.plugin,
+                    data=data,
+                    location=spec.location,
+                )
+            )
     return 0

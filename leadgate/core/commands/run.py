@@ -16,7 +16,7 @@ BUNDLE_ENV = "LEADGATE_BUNDLE"
 PUBLIC_URL_ENV = "LEADGATE_PUBLIC_URL"
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``run`` command."""
     parser = subparsers.add_parser("run", help=t("cli.run_help"))
     parser.add_argument("bundle", help=t("cli.bundle_help"))

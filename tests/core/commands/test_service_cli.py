@@ -12,12 +12,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from harness import Harness, copy_template
+from livesrv import free_port
 from sqlmodel import select
 
-from harness import Harness, copy_template
 from leadgate.core.cli import main
 from leadgate.core.store.tables import AccessEntry
-from livesrv import free_port
 
 # Every day open, so that «завтра в 18:30» is bookable whatever day the test runs.
 ALWAYS_OPEN = """dialogue:
@@ -26,7 +26,9 @@ ALWAYS_OPEN = """dialogue:
 """
 
 
-def _leadgate(*args: str, stdin: str = "", env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def _leadgate(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "leadgate", *args],
         input=stdin, capture_output=True, text=True, timeout=timeout,
@@ -36,7 +38,15 @@ def _leadgate(*args: str, stdin: str = "", env: dict[str, str] | None = None, ti
 
 def test_chat_command_completes_booking(tmp_path: Path) -> None:
     bundle = copy_template(tmp_path, local_yaml=ALWAYS_OPEN)
-    lines = ["Здравствуйте, хочу записаться на маникюр", "1", "завтра в 18:30", "Анна", "8 913 000-00-01", "1", ""]
+    lines = [
+        "Здравствуйте, хочу записаться на маникюр",
+        "1",
+        "завтра в 18:30",
+        "Анна",
+        "8 913 000-00-01",
+        "1",
+        "",
+    ]
 
     result = _leadgate("chat", str(bundle), stdin="\n".join(lines) + "\n")
 
@@ -48,7 +58,9 @@ def test_chat_command_completes_booking(tmp_path: Path) -> None:
     assert "Анна" not in listing.stdout
 
 
-def test_leads_reveal_writes_access_journal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_leads_reveal_writes_access_journal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bundle = copy_template(tmp_path)
     harness = Harness(bundle)
     asyncio.run(harness.book())
@@ -57,7 +69,17 @@ def test_leads_reveal_writes_access_journal(tmp_path: Path, capsys: pytest.Captu
     try:
         refused = main(["leads", str(bundle), "--reveal"])
         refused_output = capsys.readouterr().err
-        shown = main(["leads", str(bundle), "--reveal", "--reason", "перезвонить клиенту", "--actor", "Администратор"])
+        shown = main(
+            [
+                "leads",
+                str(bundle),
+                "--reveal",
+                "--reason",
+                "перезвонить клиенту",
+                "--actor",
+                "Администратор",
+            ]
+        )
         shown_output = capsys.readouterr().out
     finally:
         del os.environ["LEADGATE_DATA_DIR"]

@@ -1,0 +1,1 @@
+"""Alembic migrations of the leadgate schema, run by ``leadgate migrate``."""
