@@ -2,8 +2,8 @@
 
 Requests to ``/webhooks/jsonhook/<bundle>`` carry ``{"id": ..., "user": ...,
 "text": ...}`` and an ``X-Signature: sha256=<hex>`` header, the HMAC-SHA256 of the
-raw body with the channel's secret. Replies are POSTed as ``{"user": ..., "text":
-..., "buttons": [...]}`` to ``reply_url``.
+raw body with the channel's secret. Replies are POSTed as ``{"id": ..., "user": ...,
+"text": ..., "buttons": [...]}`` to ``reply_url``; ``id`` is unique per reply.
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ class JsonHook(Channel):
 
     async def send(self, message: OutboundMessage) -> DeliveryReceipt:
         """POST the reply to ``reply_url``."""
-        body = {"user": message.user_id, "text": message.text,
+        # The message id lets the receiver drop a repeat after a crash of the sender.
+        body = {"id": message.message_id, "user": message.user_id, "text": message.text,
                 "buttons": [[button.label, button.payload] for button in message.buttons]}
         async with self.services.http_client(timeout=10.0) as client:
             try:

@@ -6,6 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
+from leadgate.config.loader import load_bundle
 from leadgate.config.settings import Settings
 from leadgate.core.crypto import KeyRing
 from leadgate.core.store.engine import data_dir_for
@@ -40,6 +41,9 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(t("cli.workers_sqlite", workers=args.workers))
 
     bundle = Path(args.bundle).resolve()
+    # Validate before announcing anything, so a broken bundle ends with its errors
+    # and exit status 1 instead of a server that fails inside uvicorn.
+    load_bundle(bundle)
     keyring = KeyRing.load(data_dir_for(bundle, settings), settings)
     if keyring.created_path is not None:
         print(t("cli.key_created", path=keyring.created_path))
