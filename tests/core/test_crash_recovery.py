@@ -22,10 +22,11 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from harness import copy_template
 from leadgate.config.settings import Settings
 from leadgate.core.store.engine import Database
 from leadgate.core.store.tables import Message, OutboxItem
+
+from harness import copy_template
 from livesrv import free_port
 
 SECRET = "crash-test-secret"

@@ -15,8 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from harness import REPO, Harness, copy_template
-from livesrv import serve
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
@@ -29,6 +27,9 @@ from leadgate.core.components import Button, ComponentSpec, DestructionRecord
 from leadgate.core.plugins import ComponentRegistry, create_plugin_manager
 from leadgate.core.retention import run_sweep
 from leadgate.errors import PluginError
+
+from harness import REPO, Harness, copy_template
+from livesrv import serve
 
 HOOKS = sorted(
     name

@@ -9,7 +9,6 @@ import logging
 from pathlib import Path
 
 import pytest
-from harness import Harness, copy_template
 from sqlmodel import select
 
 from leadgate.core.consent import verify_consent_chain
@@ -21,6 +20,8 @@ from leadgate.core.store.tables import (
     Message,
     OutboxItem,
 )
+
+from harness import Harness, copy_template
 
 
 def _rows(harness: Harness, table: type) -> list:

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from harness import copy_template
-from livesrv import serve
 from sqlmodel import select
 from strictyaml import Map, Str
 
@@ -31,6 +29,9 @@ from leadgate.core.components import (
 )
 from leadgate.core.store.tables import Message
 from leadgate.errors import PayloadError, SignatureError
+
+from harness import copy_template
+from livesrv import serve
 
 SECRET = "webhook-secret"
 

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from harness import Harness, copy_template
-from livesrv import free_port
 from sqlmodel import select
 
 from leadgate.core.cli import main
 from leadgate.core.store.tables import AccessEntry
+
+from harness import Harness, copy_template
+from livesrv import free_port
 
 # Every day open, so that «завтра в 18:30» is bookable whatever day the test runs.
 ALWAYS_OPEN = """dialogue:
