@@ -7,6 +7,7 @@
     │   └── ConfigErrors       several ConfigError found in one pass of ``leadgate check``
     ├── PluginError            a plugin or component is broken or missing
     ├── StorageError           the database cannot be opened, migrated or written
+    │   └── TamperError        a hash-chained record was edited or deleted
     ├── CryptoError            a key is missing or wrong, or a ciphertext is damaged
     ├── ChannelError           a channel request failed verification or parsing
     │   ├── SignatureError     a webhook signature or secret is missing or wrong
@@ -74,6 +75,10 @@ class PluginError(LeadgateError):
 
 class StorageError(LeadgateError):
     """The database could not be opened, migrated or written."""
+
+
+class TamperError(StorageError):
+    """A hash chain does not verify, because a chained record was edited or deleted."""
 
 
 class CryptoError(LeadgateError):

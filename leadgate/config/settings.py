@@ -30,7 +30,10 @@ class Settings(BaseSettings):
     )
     encryption_keys: str | None = Field(
         default=None,
-        description="Key ring as 'id:base64key,id:base64key', newest first; overrides the key file.",
+        description=(
+            "Key ring as 'id:base64key,id:base64key,index:base64key': data keys, current first,"
+            " then the blind-index key. Overrides the key file."
+        ),
     )
     locale: str | None = Field(default=None, description="'ru' or 'en' for messages to people.")
     plugins_autoload: bool = Field(

@@ -13,6 +13,10 @@ names its format version and key id, so old rows stay readable after rotation::
 The header and the ``context`` (``"<table>.<column>"``) are the associated data, so
 a ciphertext copied into another column, or with an edited key id, fails to decrypt.
 
+NOTE: the context names the column, not the row, so two ciphertexts swapped between
+rows of the same column still decrypt. Hash chains that must catch that cover the
+plaintext.
+
 The ring comes from ``LEADGATE_ENCRYPTION_KEYS`` (``id:base64key,...``, current
 first, plus one ``index:base64key`` entry for the blind-index key) or from
 ``<data dir>/keys.json``, which :meth:`KeyRing.load` creates on first use.

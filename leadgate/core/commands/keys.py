@@ -1,11 +1,12 @@
-"""``leadgate keys rotate|reencrypt|retire|status BUNDLE``: manage the encryption key ring.
+"""``leadgate keys rotate|reencrypt|retire|export|status BUNDLE``: manage the key ring.
 
 ``rotate`` adds a new current key and re-encrypts every encrypted column with it.
 With keys from ``LEADGATE_ENCRYPTION_KEYS`` leadgate cannot store the new key, so
 ``rotate`` prints the new variable value (secret keys included) and stops. The
 operator sets the variable and runs ``reencrypt``, which also resumes an
 interrupted rotation. ``status`` counts the stored values under each key, and ``retire``
-removes an old key from the ring once no value uses it.
+removes an old key from the ring once no value uses it. ``export`` prints the ring
+in the variable's format, to move the keys from ``keys.json`` into a secret store.
 """
 
 from __future__ import annotations
@@ -23,8 +24,7 @@ from leadgate.locales import text
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``keys`` command and its ``rotate``, ``reencrypt``, ``retire`` and ``status``
-    actions."""
+    """Add the ``keys`` command and its actions."""
     parser = subparsers.add_parser(
         "keys", help=text("storage.keys_help"), description=text("storage.keys_help")
     )
@@ -52,6 +52,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add_bundle_argument(retire)
     retire.add_argument("key_id", metavar="KEY_ID", help=text("storage.key_id_help"))
     retire.set_defaults(handler=run_retire)
+
+    export = actions.add_parser(
+        "export",
+        help=text("storage.keys_export_help"),
+        description=text("storage.keys_export_help"),
+    )
+    add_bundle_argument(export)
+    export.set_defaults(handler=run_export)
 
     status = actions.add_parser(
         "status",
@@ -111,6 +119,16 @@ def run_retire(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_export(args: argparse.Namespace) -> int:
+    """Print the ring as a ``LEADGATE_ENCRYPTION_KEYS`` value, for a secret store."""
+    keyring, database = _open(args)
+    database.dispose()
+
+    print(text("storage.keys_exported"), file=sys.stderr)
+    print(keyring.env_value())
+    return 0
+
+
 def run_status(args: argparse.Namespace) -> int:
     """Print the key source and the number of stored values under each key."""
     keyring, database = _open(args)
@@ -139,7 +157,8 @@ def _open(args: argparse.Namespace) -> tuple[KeyRing, Database]:
         raise
 
     if keyring.created_path is not None:
-        print(text("storage.key_file_created", path=keyring.created_path))
+        # On stderr, so that the output of "keys export" stays a clean variable value.
+        print(text("storage.key_file_created", path=keyring.created_path), file=sys.stderr)
     return keyring, database
 
 

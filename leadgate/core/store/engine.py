@@ -294,6 +294,8 @@ def try_lock_transaction(session: Session, name: str) -> bool:
         )
         return bool(result.scalar_one())
 
+    # NOTE: on SQLite this never reports "taken", so two processes sharing one SQLite
+    # file both run a guarded job, one after the other rather than once.
     connection.execute(sql("SELECT 1"))
     return True
 
