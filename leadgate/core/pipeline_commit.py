@@ -77,8 +77,12 @@ def _decrypt(keyring: Any, blob: bytes | None, context: str) -> str:
 def commit_turn(pipeline: Pipeline, work: Work) -> None:
     """Write everything one event decided in a single transaction."""
     with pipeline.services.database.session() as session:
+        # The row lock makes "still received?" and the writes below one atomic step on
+        # PostgreSQL, where another process may have processed the same message; it
+        # always takes the oldest received message of a conversation, so the loser
+        # retries with the winner's state. SQLite's BEGIN IMMEDIATE serialises anyway.
+        message = session.get(Message, work.message.id, with_for_update=True)
         conversation = session.get(Conversation, work.conversation.id)
-        message = session.get(Message, work.message.id)
         if conversation is None or message is None or message.status != "received":
             return  # another worker finished this message first
         _update_messages(pipeline, session, work, message)

@@ -270,3 +270,43 @@ def test_conversations_are_processed_independently(salon: Harness) -> None:
         if row.direction == "in":
             statuses.setdefault(row.conversation_id, []).append(row.status)
     assert sorted(statuses.values()) == [["held"], ["processed", "processed"]]
+
+
+@pytest.mark.postgres
+def test_two_processes_share_one_conversation_on_postgres(
+    tmp_path: Path, create_postgres_database
+) -> None:  # type: ignore[no-untyped-def]
+    from leadgate.config.settings import Settings
+
+    url = create_postgres_database()
+    bundle = copy_template(tmp_path)
+    keys_dir = bundle / "data"
+    first = Harness(bundle, settings=Settings(data_dir=keys_dir, database_url=url))
+    second = Harness(bundle, settings=Settings(data_dir=keys_dir, database_url=url))
+
+    async def scenario() -> None:
+        events = [
+            first.event(text, external_id=f"e{number}")
+            for number, text in enumerate(["привет", "да", "хочу на маникюр"])
+        ]
+        await asyncio.gather(
+            first.runtime.pipeline.ingest(events), second.runtime.pipeline.ingest(events)
+        )
+        await asyncio.gather(first.settle(), second.settle())
+        await asyncio.gather(first.settle(), second.settle())
+
+    asyncio.run(scenario())
+
+    inbound = [row for row in _rows(first, Message) if row.direction == "in"]
+    assert len(inbound) == 3
+    assert {row.status for row in inbound} == {"processed"}
+    assert [record.decision for record in _rows(first, ConsentRecord)] == ["accepted"]
+    replies = first.channel.sent + second.channel.sent
+    booking_prompts = [
+        reply
+        for reply in replies
+        if reply.buttons and reply.buttons[0].payload.startswith("consent:booking")
+    ]
+    assert len(booking_prompts) == 1
+    first.close()
+    second.close()
