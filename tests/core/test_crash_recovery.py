@@ -51,8 +51,10 @@ class _SlowReceiver(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        time.sleep(0.15)
+        # One request at a time, like a rate-limited provider, so that most replies
+        # are still pending when the service is killed.
         with self.lock:
+            time.sleep(0.15)
             self.raw[body["id"]] += 1
         self.send_response(200)
         self.end_headers()
