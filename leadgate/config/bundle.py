@@ -62,12 +62,17 @@ class ComponentChoice:
 
 @dataclass(frozen=True)
 class Service:
-    """A bookable service from the price list."""
+    """A bookable service from the price list.
+
+    ``children`` marks a children's service: the dialogue asks whom the booking is
+    for, since a legal representative consents for a minor (152-FZ art. 9 part 6).
+    """
 
     name: str
     price: int
     duration: dt.timedelta
     aliases: tuple[str, ...] = ()
+    children: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,8 @@ class Dialogue:
     slot_minutes: int = 30
     health_reply: str = ""
     booking_days_ahead: int = 60
+    for_whom: str = ""
+    """The question asked when a children's service is booked ("Для кого запись?")."""
 
 
 @dataclass(frozen=True)

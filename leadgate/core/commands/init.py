@@ -49,9 +49,14 @@ def copy_template(template: str, target: Path) -> None:
     _copy_tree(template_files(template), target)
 
 
+# Running `leadgate run examples/salon` in a checkout leaves the example's database,
+# key file and secrets inside the template folder; a new bundle must not inherit them.
+_NOT_COPIED = frozenset({"__pycache__", "data", ".env", "leadgate.local.yaml"})
+
+
 def _copy_tree(source: Traversable, target: Path) -> None:
     for entry in source.iterdir():
-        if entry.name == "__pycache__":
+        if entry.name in _NOT_COPIED:
             continue
         if entry.is_dir():
             (target / entry.name).mkdir()

@@ -97,3 +97,20 @@ def test_examples_point_at_templates() -> None:
         assert (link / "leadgate.yaml").read_bytes() == (
             template_files(template).joinpath("leadgate.yaml").read_bytes()
         )
+
+
+def test_init_leaves_out_runtime_data_of_the_example(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from leadgate.core.commands import init as init_command
+
+    source = tmp_path / "templates" / "salon"
+    (source / "data").mkdir(parents=True)
+    (source / "data" / "keys.json").write_text("{}", encoding="utf-8")
+    (source / ".env").write_text("TOKEN=secret\n", encoding="utf-8")
+    (source / "leadgate.yaml").write_text("template: salon\n", encoding="utf-8")
+    monkeypatch.setattr(init_command, "template_files", lambda template: source)
+
+    init_command.copy_template("salon", tmp_path / "new")
+
+    assert (tmp_path / "new" / "leadgate.yaml").exists()
+    assert not (tmp_path / "new" / "data").exists()
+    assert not (tmp_path / "new" / ".env").exists()
