@@ -86,6 +86,14 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        for name, component in self.services.components.items():
+            close = getattr(component, "aclose", None)
+            if close is None:
+                continue
+            try:
+                await close()
+            except Exception:
+                logger.exception("closing component %s failed", name)
         self.services.database.dispose()
 
 
