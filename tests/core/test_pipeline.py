@@ -15,6 +15,7 @@ from leadgate.core.consent import verify_consent_chain
 from leadgate.core.store.tables import (
     ConsentRecord,
     ConsentText,
+    Conversation,
     DestructionEntry,
     Lead,
     Message,
@@ -310,3 +311,32 @@ def test_two_processes_share_one_conversation_on_postgres(
     assert len(booking_prompts) == 1
     first.close()
     second.close()
+
+
+def test_clinic_keeps_health_data_out_of_answerer_and_storage(tmp_path: Path) -> None:
+    harness = Harness(copy_template(tmp_path, "clinic"))
+
+    async def scenario() -> list:
+        await harness.say("Здравствуйте, хочу на массаж спины")
+        await harness.consent()
+        return await harness.say("у меня грыжа позвоночника и я пью ибупрофен, можно на массаж?")
+
+    replies = asyncio.run(scenario())
+
+    assert any("не присылайте в чат сведения о здоровье" in reply.text for reply in replies)
+    keyring = harness.runtime.services.keyring
+    stored = [
+        keyring.decrypt(row.text_enc, context="messages.text_enc")
+        for row in _rows(harness, Message)
+        if row.direction == "in" and row.text_enc is not None
+    ]
+    assert not any("грыжа" in text or "ибупрофен" in text for text in stored)
+    history = json.dumps(
+        keyring.decrypt_json(
+            _rows(harness, Conversation)[0].state_enc, context="conversations.state_enc"
+        ),
+        ensure_ascii=False,
+    )
+    assert "грыжа" not in history
+    assert "ибупрофен" not in history
+    harness.close()
