@@ -1,10 +1,9 @@
 """Check digits of Russian identifiers and payment cards.
 
 Each function takes a string of digits only and returns whether its check digits are
-valid. The algorithms are the published ones: Luhn (ISO/IEC 7812) for cards, the
-Pension Fund rule for SNILS, the Federal Tax Service rule for INN, the mandatory
-medical insurance (OMS) policy rule, and the Central Bank rule that ties a bank
-account number to the bank's BIC.
+valid. Cards use Luhn (ISO/IEC 7812). SNILS, INN and the mandatory medical insurance
+(OMS) policy use the rules of the Pension Fund, the Federal Tax Service and the OMS
+funds. A bank account is tied to its bank's BIC by the Bank of Russia's control key.
 """
 
 from __future__ import annotations
@@ -68,9 +67,11 @@ def inn_valid(digits: str) -> bool:
 def oms_valid(digits: str) -> bool:
     """Return whether a 16-digit single-format OMS policy number has a valid check digit.
 
-    The check digit follows the policy format of 2011: a Luhn-style sum over the
-    first 15 digits, which is the Luhn check of the whole number.
+    The control digit of the policies issued since 2011 doubles the digits in odd
+    places from the right as one number, which gives the same digit sum as Luhn.
     """
+    # NOTE: derived from the published description of the control digit; not checked
+    # against real policies, which the tests cannot use.
     return len(digits) == 16 and luhn_valid(digits)
 
 
@@ -80,9 +81,9 @@ _ACCOUNT_WEIGHTS = (7, 1, 3) * 7 + (7, 1)
 def account_key_valid(account: str, bic: str) -> bool:
     """Return whether a 20-digit account number matches a 9-digit BIC (control key).
 
-    For an account at a bank the last three digits of the BIC come first; for an
-    account at a Bank of Russia branch ("xx0" BIC ending) the fifth and sixth digits
-    with a leading zero do.
+    For an account at a bank, the last three digits of the BIC come first. For an
+    account at a Bank of Russia branch (a BIC ending in 000), a zero and the fifth and
+    sixth digits of the BIC come first instead.
     """
     if len(account) != 20 or len(bic) != 9 or not (account + bic).isdigit():
         return False

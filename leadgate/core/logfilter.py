@@ -1,8 +1,9 @@
 """A logging safety net that masks phones, e-mail addresses and card numbers.
 
-Code must not log personal data in the first place; this filter catches what slips
-through (a message text inside an exception, a phone in a query string). It uses
-cheap regular expressions only, never the name model, so it costs little per record.
+Code must not log personal data in the first place. This filter catches what slips
+through, such as a message text inside an exception or a phone in a query string. It
+uses cheap regular expressions only, never the name model, so it costs little per
+record.
 
 :func:`install_log_filter` does three things, each once per process:
 
@@ -26,7 +27,9 @@ from leadgate.core.checksums import luhn_valid
 MASKED_LOGGERS = ("leadgate", "uvicorn")
 """Logger name prefixes whose records are masked when created."""
 
-_EMAIL = re.compile(r"[\w.+\-%']+\s?[@＠﹫]\s?(?:[\w\-]+\.)+[^\W\d_]{2,}")
+# The look-behind lets a match start only where a local part can start, which keeps
+# the search linear on a long run of letters (a logged payload, say).
+_EMAIL = re.compile(r"(?<![\w.+\-%'])[\w.+\-%']+\s?[@＠﹫]\s?(?:[\w\-]+\.)+[^\W\d_]{2,}")
 # Russian numbers (+7, 7 or 8 and ten digits, or a bare 9xx mobile) with the usual
 # separators, and international numbers written with "+".
 _PHONE = re.compile(

@@ -12,6 +12,8 @@ The pipeline uses one :class:`Redactor` per bundle and one
     result.unredact()  # the exact input text again, each occurrence in its own spelling
     restored = redactor.restore(answer_text, vault)
     restored.text, restored.keep_whole         # values restored in their first-seen spelling
+    redactor.detect(text)                      # the merged spans alone, nothing replaced
+    redactor.warm_up()                         # load detector models now, not on first use
 
 What happens to a value depends on ``RedactionPolicy.action(category)``:
 
@@ -21,21 +23,25 @@ What happens to a value depends on ``RedactionPolicy.action(category)``:
   and the category is listed in ``result.withheld`` so the pipeline can answer with the
   bundle's ``health_reply``. Restoring removes the placeholder.
 
-Spans from all detectors are merged by :func:`merge_spans` so that no character of any
-span stays in clear. The policy's ``allow`` list names the business's own public
-values (staff names, the salon's name and address), which stay in clear.
+Spans from all detectors are merged by :func:`merge_spans` so that no letter or digit
+of any span stays in clear. The policy's ``allow`` list names the business's own
+public values (staff names, the salon's name and address), which stay in clear. The
+pipeline adds values it learns outside the text, such as a phone from a shared
+contact, with ``vault.add(category, canonical, original)``.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from leadgate import locales
 from leadgate.config.bundle import RedactionAction, RedactionPolicy
 from leadgate.core import components
+from leadgate.core.allowlist import AllowList
 from leadgate.core.components import Detector, Span
+from leadgate.core.restore import Restored, restore_tokens
 from leadgate.core.vault import Vault, token_label
 from leadgate.errors import LeadgateError
 
@@ -56,7 +62,6 @@ _PRIORITY = {
 }
 _DEFAULT_PRIORITY = 8
 
-_KNOWN_LABELS = frozenset(token_label(category) for category in _PRIORITY)
 
 _EDGE_TRIM = " \t\r\n.,;:!?()[]{}«»\"'-–—/"
 _FRAGMENT = ":fragment"
@@ -104,25 +109,14 @@ class RedactionResult:
         return "".join(pieces)
 
 
-@dataclass(frozen=True)
-class Restored:
-    """An answer with its tokens replaced by values.
-
-    ``keep_whole`` lists the ``(start, end)`` ranges of restored values in ``text``,
-    which a channel splitting long messages must not cut.
-    """
-
-    text: str
-    keep_whole: tuple[tuple[int, int], ...] = ()
-
-
 def merge_spans(spans: Iterable[Span]) -> list[Span]:
-    """Resolve overlaps so every character of every span is covered exactly once.
+    """Resolve overlaps so that every character of every span is in exactly one result span.
 
     Spans claim characters in category priority order, then by score and length. A
-    span that overlaps characters already claimed keeps only its unclaimed parts,
-    trimmed of spaces and punctuation, with its own category and canonical form; a
-    span wholly inside claimed characters disappears. The result is sorted by start.
+    span that overlaps characters already claimed keeps only its unclaimed parts, with
+    its own category and canonical form. A span wholly inside claimed characters
+    disappears. The result is sorted by start. ``Redactor.detect`` later trims spaces
+    and punctuation from the edges of the cut parts, so those few characters stay.
     """
     ordered = sorted(
         spans,
@@ -171,7 +165,7 @@ class Redactor:
     """Runs detectors over a text and replaces what they find, following a policy.
 
     ``detectors`` are instances from the registry; one whose ``name`` attribute is in
-    ``policy.disabled_detectors`` is skipped. A redactor holds no per-conversation
+    ``policy.disabled_detectors`` is skipped. A redactor keeps no per-conversation
     state, so one instance serves every conversation and thread of a bundle.
     """
 
@@ -185,11 +179,22 @@ class Redactor:
             for detector in detectors
             if getattr(detector, "name", type(detector).__name__) not in disabled
         ]
-        self._allow = _AllowList(self.policy.allow, self._raw_spans)
+        self._allow = AllowList(self.policy.allow, self._raw_spans)
+
+    def warm_up(self) -> None:
+        """Load every detector's models now (those with a ``warm_up`` method), not on first use.
+
+        Call it when the service starts, so that the first client does not wait for
+        the name model to load (about a second).
+        """
+        for detector in self.detectors:
+            warm_up = getattr(detector, "warm_up", None)
+            if callable(warm_up):
+                warm_up()
 
     def detect(self, text: str) -> list[Span]:
         """Return the merged spans of ``text`` that the allow list does not keep in clear."""
-        spans = [span for span in self._raw_spans(text) if not self._allow.covers(text, span)]
+        spans = self._allow.remove_allowed(text, self._raw_spans(text))
         merged = merge_spans(spans)
         return [trimmed for span in merged if (trimmed := _trim(text, span)) is not None]
 
@@ -238,34 +243,10 @@ class Redactor:
     def restore(self, text: str, vault: Vault) -> Restored:
         """Replace the tokens in an answer with their first-seen values from ``vault``.
 
-        Tokens an LLM rewrote slightly (``PHONE_1``, ``[phone 1]``, ``[ PHONE_1 ]``) are
-        recognised. A token that is not in this vault, and any withheld placeholder,
-        is removed from the text rather than shown.
+        Slightly rewritten tokens are recognised and tokens missing from this vault
+        are removed, as :func:`leadgate.core.restore.restore_tokens` describes.
         """
-        labels = _KNOWN_LABELS | {token_label(entry.category) for entry in vault}
-        pieces: list[str] = []
-        keep_whole: list[tuple[int, int]] = []
-        length = 0
-        cursor = 0
-        for match in _TOKEN_LIKE.finditer(text):
-            label, number = _token_parts(match)
-            if label.upper() not in labels:
-                continue
-            value = vault.value(f"[{label.upper()}_{number}]") if number else None
-            before = text[cursor : match.start()]
-            if value is None:
-                before = _drop_double_space(before, text, match.end())
-            pieces.append(before)
-            length += len(before)
-            if value is not None:
-                pieces.append(value)
-                keep_whole.append((length, length + len(value)))
-                length += len(value)
-            else:
-                logger.info("removed a token that is not in this conversation's vault")
-            cursor = match.end()
-        pieces.append(text[cursor:])
-        return Restored("".join(pieces), tuple(keep_whole))
+        return restore_tokens(text, vault)
 
     def _replace(
         self, span: Span, original: str, action: RedactionAction, vault: Vault
@@ -287,40 +268,17 @@ class Redactor:
                 # The message names the detector and the error type only: the
                 # exception text of a third-party detector may quote the message.
                 raise RedactionError(
-                    f"detector {name!r} failed with {type(error).__name__}; the message "
-                    "was not processed. Fix or disable that detector in the bundle's "
-                    "redaction section."
+                    locales.text("redaction.detector_failed", name=name, error=type(error).__name__)
                 ) from error
             for span in found:
                 if span.end > len(text):
                     raise RedactionError(
-                        f"detector {name!r} returned a span ending at {span.end}, past the "
-                        f"end of a {len(text)}-character text. Fix that detector."
+                        locales.text(
+                            "redaction.span_out_of_text", name=name, end=span.end, length=len(text)
+                        )
                     )
             spans.extend(found)
         return spans
-
-
-# A token as written, or as an LLM may rewrite it: bracketed with any case, spaces,
-# dashes or underscores ("[ phone 1 ]", "{PHONE-1}"), or bare in capitals with an
-# underscore ("PHONE_1"). A bracketed label without a number is a withheld placeholder.
-_TOKEN_LIKE = re.compile(
-    r"[\[{<(]\s*(?P<blabel>[A-Za-z]+(?:_[A-Za-z]+)*)(?:[\s_\-]*(?P<bnumber>\d+))?\s*[\]}>)]"
-    r"|(?<![\w\[])(?P<label>[A-Za-z]+(?:_[A-Za-z]+)*)_(?P<number>\d+)(?![\w\]])"
-)
-
-
-def _token_parts(match: re.Match[str]) -> tuple[str, str]:
-    if match.group("blabel") is not None:
-        return match.group("blabel"), match.group("bnumber") or ""
-    return match.group("label"), match.group("number")
-
-
-def _drop_double_space(before: str, text: str, after_index: int) -> str:
-    # "звоните на [PHONE_9] завтра" loses the token; keep one space, not two.
-    if before.endswith(" ") and text[after_index : after_index + 1] in (" ", ""):
-        return before[:-1]
-    return before
 
 
 def _trim(text: str, span: Span) -> Span | None:
@@ -334,46 +292,3 @@ def _trim(text: str, span: Span) -> Span | None:
     if start == end:
         return None
     return Span(start, end, span.category, span.canonical, span.detector, span.score)
-
-
-_FOLD_TABLE = str.maketrans({"ё": "е", "Ё": "е"})
-
-
-def fold_case(text: str) -> str:
-    """Lower-case ``text`` and fold ё to е without changing its length."""
-    return "".join(
-        lowered if len(lowered := char.lower()) == 1 else char for char in text
-    ).translate(_FOLD_TABLE)
-
-
-class _AllowList:
-    """The business's own public values, kept in clear wherever they appear."""
-
-    def __init__(self, phrases: Sequence[str], detect: Callable[[str], list[Span]]) -> None:
-        self._patterns = [
-            re.compile(r"(?<!\w)" + re.escape(fold_case(phrase.strip())) + r"(?!\w)")
-            for phrase in phrases
-            if phrase.strip()
-        ]
-        self._values: set[tuple[str, str]] = set()
-        for phrase in phrases:
-            phrase = phrase.strip()
-            for span in detect(phrase):
-                # Only a value that is the whole entry is allowed in every spelling:
-                # a salon called "Анна и Ко" must not keep every client Анна in clear.
-                if (span.start, span.end) != (0, len(phrase)):
-                    continue
-                self._values.add((span.category, span.canonical))
-
-    def covers(self, text: str, span: Span) -> bool:
-        """Return true when ``span`` is one of the allowed values or lies inside one."""
-        if (span.category, span.canonical) in self._values:
-            return True
-        if not self._patterns:
-            return False
-        folded = fold_case(text)
-        return any(
-            match.start() <= span.start and span.end <= match.end()
-            for pattern in self._patterns
-            for match in pattern.finditer(folded)
-        )

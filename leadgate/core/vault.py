@@ -1,10 +1,10 @@
 """The per-conversation vault: which token stands for which personal value.
 
 A :class:`Vault` belongs to one conversation. It maps tokens such as ``[PHONE_1]`` to
-the value they replace and gives every spelling of one value the same token, because
-the detectors hand over a spelling-independent ``canonical`` form (E.164 for a phone,
-a lower-case nominative lemma for a name). The vault keeps the first spelling it saw
-of each value, which is what a restored answer shows.
+the value they replace. Every spelling of one value gets the same token, because the
+detectors report a spelling-independent ``canonical`` form (E.164 for a phone, a
+lower-case nominative lemma for a name). The vault keeps the first spelling it saw of
+each value, which is what a restored answer shows.
 
 The vault is plain data: :meth:`Vault.to_dict` gives a JSON-serialisable mapping that
 the pipeline stores encrypted, and :meth:`Vault.from_dict` reads it back. A vault is
@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from leadgate import locales
 from leadgate.errors import LeadgateError
 
 VAULT_FORMAT = 1
@@ -120,8 +121,9 @@ class Vault:
         """Rebuild a vault from :meth:`to_dict` output; raise ``VaultError`` if malformed."""
         if data.get("format") != VAULT_FORMAT:
             raise VaultError(
-                f"unsupported vault format {data.get('format')!r}; this leadgate reads "
-                f"format {VAULT_FORMAT}. Upgrade leadgate or restore the matching backup."
+                locales.text(
+                    "redaction.vault_format", found=repr(data.get("format")), expected=VAULT_FORMAT
+                )
             )
         vault = cls()
         for position, item in enumerate(data.get("entries", [])):
@@ -139,16 +141,12 @@ class Vault:
             )
         except (KeyError, TypeError) as error:
             raise VaultError(
-                f"vault entry {position} is missing a field ({error}); the stored vault "
-                "is damaged and cannot be used."
+                locales.text("redaction.vault_entry_missing_field", position=position, field=error)
             ) from error
 
         match = _TOKEN.fullmatch(entry.token)
         if match is None or entry.token in self._entries:
-            raise VaultError(
-                f"vault entry {position} has an invalid or repeated token; the stored "
-                "vault is damaged and cannot be used."
-            )
+            raise VaultError(locales.text("redaction.vault_entry_bad_token", position=position))
         label, number = match.group(1), int(match.group(2))
         self._entries[entry.token] = entry
         self._by_value[(entry.category, entry.canonical)] = entry.token

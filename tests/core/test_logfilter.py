@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -136,3 +137,17 @@ def test_install_twice_adds_one_filter(installed: None) -> None:
         if isinstance(item, PersonalDataFilter)
     ]
     assert len(filters) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a@" + "b" * 50_000, "x" * 50_000 + "@", "1 " * 25_000],
+    ids=["at-then-long-word", "long-word-then-at", "many-digit-groups"],
+)
+def test_mask_stays_fast_on_long_lines(text: str) -> None:
+    # A quadratic pattern needs tens of seconds here; a linear one a few milliseconds.
+    started = time.perf_counter()
+
+    mask_personal_data(text)
+
+    assert time.perf_counter() - started < 2.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 
 import pytest
 
@@ -11,7 +12,13 @@ from leadgate.config.bundle import RedactionPolicy
 from leadgate.core.components import Detector, Span
 from leadgate.core.redaction import RedactionError, Redactor, merge_spans
 from leadgate.core.vault import Vault
+from leadgate.plugins.redaction.addresses import AddressDetector
+from leadgate.plugins.redaction.birth_dates import BirthDateDetector
+from leadgate.plugins.redaction.cards import CardDetector
+from leadgate.plugins.redaction.documents import DocumentDetector
 from leadgate.plugins.redaction.emails import EmailDetector
+from leadgate.plugins.redaction.health import HealthDetector
+from leadgate.plugins.redaction.names import NameDetector
 from leadgate.plugins.redaction.phones import PhoneDetector
 
 
@@ -42,6 +49,21 @@ class FailingDetector(Detector):
 
     def detect(self, text: str) -> list[Span]:
         raise ValueError(f"cannot read {text}")
+
+
+class CountingDetector(Detector):
+    """A test detector that counts how often its models were loaded."""
+
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.loads = 0
+
+    def warm_up(self) -> None:
+        self.loads += 1
+
+    def detect(self, text: str) -> list[Span]:
+        return []
 
 
 class OverrunDetector(Detector):
@@ -183,7 +205,8 @@ def test_disabled_detector_is_skipped() -> None:
     assert result.text == "anna@mail.ru [PHONE_1]"
 
 
-def test_failing_detector_raises_without_message_text() -> None:
+def test_failing_detector_raises_without_message_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEADGATE_LOCALE", "en")
     engine = Redactor([FailingDetector()])
 
     with pytest.raises(RedactionError, match="detector 'failing' failed with ValueError") as raised:
@@ -192,8 +215,12 @@ def test_failing_detector_raises_without_message_text() -> None:
     assert "89130000001" not in str(raised.value)
 
 
-def test_span_past_end_of_text_raises() -> None:
-    with pytest.raises(RedactionError, match="past the end of a 4-character text"):
+def test_span_past_end_raises_in_russian(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("LEADGATE_LOCALE", raising=False)
+
+    with pytest.raises(RedactionError, match=r"«overrun».*позиции 9.*длиной 4 символов"):
         Redactor([OverrunDetector()]).redact("Анна", Vault())
 
 
@@ -256,3 +283,48 @@ def test_restore_uses_first_seen_spelling() -> None:
     restored = engine.restore("Ваш номер [PHONE_1]?", vault)
 
     assert restored.text == "Ваш номер 8 (913) 000-00-01?"
+
+
+def test_warm_up_loads_detector_models_once_per_call() -> None:
+    counting = CountingDetector()
+
+    Redactor([counting, PhoneDetector()]).warm_up()
+
+    assert counting.loads == 1
+
+
+def test_restore_keeps_token_typed_literally_when_unknown_label() -> None:
+    restored = Redactor([]).restore("код [ABC_1] и ABC_2", Vault())
+
+    assert restored.text == "код [ABC_1] и ABC_2"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Здравствуйте, меня зовут Анна, хочу на маникюр 89130000001. " * 80,
+        "a@" + "b" * 20_000,
+        "1 " * 3_000,
+    ],
+    ids=["long-chat", "at-then-long-word", "many-digit-groups"],
+)
+def test_redact_stays_fast_on_long_messages(text: str) -> None:
+    engine = Redactor(
+        [
+            PhoneDetector(),
+            EmailDetector(),
+            DocumentDetector(),
+            CardDetector(),
+            NameDetector(),
+            AddressDetector(),
+            BirthDateDetector(),
+            HealthDetector(),
+        ]
+    )
+    engine.warm_up()
+    started = time.perf_counter()
+
+    result = engine.redact(text, Vault())
+
+    assert time.perf_counter() - started < 5.0
+    assert result.unredact() == text

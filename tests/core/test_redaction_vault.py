@@ -66,18 +66,23 @@ def test_vault_round_trips_through_json() -> None:
     assert copy.add("phone", "+79130000002", "89130000002") == "[PHONE_2]"
 
 
-def test_vault_rejects_unknown_format() -> None:
-    with pytest.raises(VaultError, match="unsupported vault format 99"):
+def test_vault_rejects_unknown_format(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEADGATE_LOCALE", "en")
+
+    with pytest.raises(VaultError, match="Unsupported vault format 99"):
         Vault.from_dict({"format": 99, "entries": []})
 
 
-def test_vault_rejects_entry_without_field_and_hides_values() -> None:
+def test_vault_rejects_entry_without_field_and_hides_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("LEADGATE_LOCALE", raising=False)
     damaged = {
         "format": 1,
         "entries": [{"token": "[PHONE_1]", "category": "phone", "original": "89130000001"}],
     }
 
-    with pytest.raises(VaultError, match="vault entry 0 is missing a field") as raised:
+    with pytest.raises(VaultError, match=r"В записи 0 .* нет поля 'canonical'") as raised:
         Vault.from_dict(damaged)
 
     assert "89130000001" not in str(raised.value)
@@ -94,12 +99,12 @@ def test_vault_rejects_invalid_token(token: str) -> None:
         "entries": [{"token": token, "category": "phone", "canonical": "+7", "original": "8"}],
     }
 
-    with pytest.raises(VaultError, match="invalid or repeated token"):
+    with pytest.raises(VaultError, match="неверную или повторную метку"):
         Vault.from_dict(damaged)
 
 
 def test_vault_rejects_repeated_token() -> None:
     entry = {"token": "[NAME_1]", "category": "name", "canonical": "анна", "original": "Анна"}
 
-    with pytest.raises(VaultError, match="invalid or repeated token"):
+    with pytest.raises(VaultError, match="неверную или повторную метку"):
         Vault.from_dict({"format": 1, "entries": [entry, entry]})
