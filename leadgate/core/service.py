@@ -32,6 +32,7 @@ from leadgate.core.components import (
     OutboundMessage,
 )
 from leadgate.core.crypto import KeyRing
+from leadgate.core.logfilter import install_log_filter
 from leadgate.core.outbox import OutboxWorker, RetryPolicy
 from leadgate.core.pipeline import Pipeline
 from leadgate.core.pipeline_commit import lead_from_payload
@@ -66,6 +67,10 @@ class Runtime:
 
     async def start(self, *, outbox: bool = True) -> None:
         """Start background work: the outbox worker, crash recovery, channel polling."""
+        # uvicorn configures its log handlers after leadgate's CLI did; filter them too.
+        install_log_filter()
+        # Load the name model now, so that the first client does not wait for it.
+        await asyncio.to_thread(self.pipeline.redactor.warm_up)
         if outbox:
             self._tasks.append(asyncio.create_task(self.worker.run(), name="outbox"))
             sweep = sweep_periodically(self.services)

@@ -31,7 +31,7 @@ def resolve_locale(preferred: str | None = None) -> str:
 @cache
 def _catalog(domain: str) -> dict[str, dict[str, str]]:
     source = resources.files(__name__).joinpath(f"{domain}.yaml").read_text(encoding="utf-8")
-    return strictyaml.load(source, _CATALOG_SCHEMA).data  # type: ignore[no-any-return]
+    return strictyaml.load(source, _CATALOG_SCHEMA).data
 
 
 def text(key: str, locale: str | None = None, /, **params: object) -> str:

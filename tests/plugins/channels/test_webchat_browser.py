@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from harness import REPO, WEDNESDAY_MORNING, copy_template
 from leadgate.config.settings import Settings
 from leadgate.core.app import create_app
 from leadgate.core.store.tables import ConsentRecord, Lead
+
+from harness import REPO, WEDNESDAY_MORNING, copy_template
 from livesrv import serve
 
 CHROMIUM = os.environ.get("LEADGATE_CHROMIUM", "/usr/bin/chromium")

@@ -11,6 +11,16 @@ from typing import Any
 
 import pytest
 from crm_builders import make_context, make_lead
+from sqlmodel import select
+
+from leadgate.core.components import DeliveryReceipt
+from leadgate.core.crypto import KeyRing
+from leadgate.core.secrets import LOCK_SUFFIX, SECRET_CONTEXT
+from leadgate.core.store.engine import Database
+from leadgate.core.store.tables import SecretEntry
+from leadgate.errors import ConfigError, PermanentError, RetryableError
+from leadgate.plugins.crm import amocrm
+
 from fakes.amocrm import (
     AUTH_CODE,
     CLIENT_ID,
@@ -22,15 +32,6 @@ from fakes.amocrm import (
     problem,
 )
 from fakes.crm_http import Response
-from sqlmodel import select
-
-from leadgate.core.components import DeliveryReceipt
-from leadgate.core.crypto import KeyRing
-from leadgate.core.secrets import LOCK_SUFFIX, SECRET_CONTEXT
-from leadgate.core.store.engine import Database
-from leadgate.core.store.tables import SecretEntry
-from leadgate.errors import ConfigError, PermanentError, RetryableError
-from leadgate.plugins.crm import amocrm
 
 FIELDS = ("name", "phone", "service")
 PHONE_E164 = "+79131234567"

@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 from crm_builders import make_context, make_lead
-from fakes.bitrix24 import HTML_404, FakeBitrix24, error, outage
-from fakes.crm_http import Response
 
 from leadgate.core.components import DeliveryReceipt
 from leadgate.errors import ConfigError, PermanentError, PluginError, RetryableError
 from leadgate.plugins.crm import bitrix24
+
+from fakes.bitrix24 import HTML_404, FakeBitrix24, error, outage
+from fakes.crm_http import Response
 
 FIELDS = ("name", "phone", "service", "visit_at")
 PHONE_E164 = "+79131234567"
