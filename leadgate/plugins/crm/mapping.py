@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 
-from leadgate.core.components import EMAIL, MESSAGE_TEXT, NAME, PHONE
+from leadgate.core.components import EMAIL, MESSAGE_TEXT, NAME, PHONE, LeadRecord
+from leadgate.locales import text
 
 LEAD_FIELDS = ("name", "phone", "email", "service", "visit_at", "price", "channel", "comment")
 """The keys a ``LeadRecord.fields`` may hold; a bundle lists a subset in ``crm.fields``."""
@@ -130,3 +131,27 @@ def is_secure_url(url: str) -> bool:
     """Tell whether ``url`` may carry personal data: HTTPS, or plain HTTP to loopback."""
     scheme = urlsplit(url).scheme
     return scheme == "https" or (scheme == "http" and is_loopback_url(url))
+
+
+def consent_note(heading: str, lead: LeadRecord, marker: str, locale: str) -> str:
+    """Write the consent references of a lead as a CRM note: never any conversation text.
+
+    ``heading`` opens the note; ``marker`` (the idempotency key with its prefix) closes
+    it, so that a retried write can find a note it already made.
+    """
+    lines = [heading]
+    for ref in lead.consents:
+        lines.append(
+            text(
+                "crm.bitrix24_consent_line",
+                locale,
+                type=ref.get("type", ""),
+                version=ref.get("version", ""),
+                time=ref.get("recorded_at", ""),
+                channel=ref.get("channel", ""),
+            )
+        )
+    if not lead.consents:
+        lines.append(text("crm.bitrix24_no_consents", locale))
+    lines.append(marker)
+    return "\n".join(lines)

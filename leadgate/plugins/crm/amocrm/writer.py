@@ -36,6 +36,7 @@ from leadgate.plugins.crm.mapping import (
     allowed_fields,
     canonical_phone,
     categories_of,
+    consent_note,
     phone_spellings,
     render_title,
 )
@@ -203,22 +204,9 @@ class AmoCRM(CRM):
 
     def _consent_text(self, lead: LeadRecord, key: str) -> str:
         locale = self.settings.locale
-        lines = [text("crm.amocrm_consent_note", locale)]
-        for ref in lead.consents:
-            lines.append(
-                text(
-                    "crm.bitrix24_consent_line",
-                    locale,
-                    type=ref.get("type", ""),
-                    version=ref.get("version", ""),
-                    time=ref.get("recorded_at", ""),
-                    channel=ref.get("channel", ""),
-                )
-            )
-        if not lead.consents:
-            lines.append(text("crm.bitrix24_no_consents", locale))
-        lines.append(_NOTE_MARKER + key)
-        return "\n".join(lines)
+        return consent_note(
+            text("crm.amocrm_consent_note", locale), lead, _NOTE_MARKER + key, locale
+        )
 
     async def erase_subject(self, receipts: list[DeliveryReceipt]) -> list[DestructionRecord]:
         """Anonymise the leads, and the contacts leadgate created; amoCRM cannot delete.

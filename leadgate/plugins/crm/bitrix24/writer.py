@@ -32,6 +32,7 @@ from leadgate.plugins.crm.mapping import (
     allowed_fields,
     canonical_phone,
     categories_of,
+    consent_note,
     phone_spellings,
     render_title,
 )
@@ -238,22 +239,9 @@ class Bitrix24CRM(CRM):
 
     def _consent_comment(self, lead: LeadRecord, key: str) -> str:
         locale = self.settings.locale
-        lines = [text("crm.bitrix24_consent_heading", locale)]
-        for ref in lead.consents:
-            lines.append(
-                text(
-                    "crm.bitrix24_consent_line",
-                    locale,
-                    type=ref.get("type", ""),
-                    version=ref.get("version", ""),
-                    time=ref.get("recorded_at", ""),
-                    channel=ref.get("channel", ""),
-                )
-            )
-        if not lead.consents:
-            lines.append(text("crm.bitrix24_no_consents", locale))
-        lines.append(_KEY_MARKER + key)
-        return "\n".join(lines)
+        return consent_note(
+            text("crm.bitrix24_consent_heading", locale), lead, _KEY_MARKER + key, locale
+        )
 
     async def erase_subject(self, receipts: list[DeliveryReceipt]) -> list[DestructionRecord]:
         """Delete the leads and the contacts leadgate created; keep contacts it found.
