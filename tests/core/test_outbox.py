@@ -231,10 +231,15 @@ class _Recorder(BaseHTTPRequestHandler):
         return
 
 
+class _RecorderServer(ThreadingHTTPServer):
+    # Two workers open up to 40 connections at once; the default backlog of 5 refuses some.
+    request_queue_size = 128
+
+
 @pytest.fixture
 def recorder() -> Iterator[str]:
     _Recorder.received = Counter()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    server = _RecorderServer(("127.0.0.1", 0), _Recorder)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
@@ -244,15 +249,21 @@ def recorder() -> Iterator[str]:
 
 WORKER_SCRIPT = textwrap.dedent(
     """
-    import asyncio, sys, httpx
+    import asyncio, sys, time, httpx
+    from sqlmodel import select
     from leadgate.core.components import DeliveryReceipt
     from leadgate.core.crypto import KeyRing
     from leadgate.core.outbox import OutboxWorker, RetryPolicy
     from leadgate.core.store.engine import Database
+    from leadgate.core.store.tables import OutboxItem
 
     url, keys, target = sys.argv[1], sys.argv[2], sys.argv[3]
     database = Database.from_url(url)
     keyring = KeyRing.from_env_value(keys)
+
+    def pending():
+        with database.session() as session:
+            return len(session.exec(select(OutboxItem.id).where(OutboxItem.status == "pending")).all())
 
     async def main():
         async with httpx.AsyncClient() as client:
@@ -260,12 +271,15 @@ WORKER_SCRIPT = textwrap.dedent(
                 response = await client.post(target, json={"key": payload["key"]})
                 response.raise_for_status()
                 return DeliveryReceipt()
-            worker = OutboxWorker(database, keyring, "salon", policy=RetryPolicy(), batch_size=20)
+            # A failed attempt is retried soon, and the worker stays until nothing is
+            # pending, so that a transient error cannot pass for a lost item.
+            policy = RetryPolicy(base_delay=0.1, max_delay=0.5)
+            worker = OutboxWorker(database, keyring, "salon", policy=policy, batch_size=20)
             worker.register("test", post)
-            idle = 0
-            while idle < 3:
-                idle = idle + 1 if not await worker.run_once() else 0
-                await asyncio.sleep(0.05 if idle else 0)
+            deadline = time.monotonic() + 240
+            while pending() and time.monotonic() < deadline:
+                if not await worker.run_once():
+                    await asyncio.sleep(0.05)
 
     asyncio.run(main())
     """
