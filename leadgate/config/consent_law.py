@@ -14,7 +14,7 @@ address, INN, each processor) must appear in the text as written, ignoring case,
 - actions: at least two action stems (сбор, запись, хранение, использование...);
 - no processors: a negated form of ``передавать`` (``не передаются``);
 - validity: ``срок``, ``действует`` or ``до отзыва``;
-- withdrawal: ``отзыв`` or ``отозвать``;
+- withdrawal: ``отзыв`` or ``отозвать``, not counting ``до отзыва``, which states validity;
 - passport: ``паспорт`` is rejected unless its sentence has ``не`` or ``без``.
 
 A text in another language fails the stem checks: a lawyer-approved Russian text is
@@ -58,6 +58,9 @@ _PURPOSE = re.compile(r"\bцел")
 _NO_TRANSFER = re.compile(r"\bне\s+(\w+\s+){0,2}переда")
 _VALIDITY = re.compile(r"срок|действует|действительн|до\s+отзыва")
 _WITHDRAWAL = re.compile(r"отзыв|отозва")
+# «действует до его отзыва» states the validity, not how to withdraw, so it is taken out
+# before the withdrawal element is looked for.
+_UNTIL_WITHDRAWN = re.compile(r"до\s+(его\s+|её\s+|ее\s+)?отзыва")
 _PASSPORT = re.compile(r"паспорт")
 _NEGATION = re.compile(r"\b(не|без)\b")
 _SENTENCE_END = re.compile(r"[.!?;]")
@@ -104,7 +107,7 @@ def missing_elements(
     missing.extend(_missing_processors(body, processors))
     if not _VALIDITY.search(body):
         missing.append(Missing("validity"))
-    if not _WITHDRAWAL.search(body):
+    if not _WITHDRAWAL.search(_UNTIL_WITHDRAWN.sub(" ", body)):
         missing.append(Missing("withdrawal"))
     return missing
 

@@ -53,8 +53,10 @@ def _add_plugin_commands(
 
 def main(argv: Sequence[str] | None = None, extra_plugins: Iterable[object] = ()) -> int:
     """Run the command line and return its exit status."""
+    # Commands print their own results for people; logs show only problems, except in
+    # `leadgate run`, which raises leadgate's own loggers to INFO for operators.
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     # Alembic announces every plugin and migration step at INFO; owners need only problems.
     logging.getLogger("alembic").setLevel(logging.WARNING)

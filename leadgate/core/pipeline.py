@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 TEXT_CONTEXT = "messages.text_enc"
 META_CONTEXT = "messages.meta_enc"
 SERVICE_EVENTS = ("status", "echo", "delete", "reachability", "ignored")
-RESTART_WORDS = ("/start", "start", "начать", "старт")
+RESTART_WORDS = ("/start", "start", "начать", "старт", "начать заново")
 
 
 @dataclass

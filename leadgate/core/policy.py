@@ -41,11 +41,14 @@ def render_policy(bundle: Bundle, locale: str) -> str:
         parts.append(
             f"<p>{e(t('policy.consent_basis', locale, version=consent.version, validity=_period(consent.validity, locale)))}</p>"
         )
-        parts.append(f"<p>{e(t('policy.data', locale, data=', '.join(consent.data)))}</p>")
+        data = ", ".join(_label("category", name, locale) for name in consent.data)
+        parts.append(f"<p>{e(t('policy.data', locale, data=data))}</p>")
         parts.append(
             f"<p>{e(t('policy.processors', locale, processors=processors) if processors else t('policy.no_processors', locale))}</p>"
         )
-    locations = ", ".join(sorted(bundle.data_locations))
+    locations = ", ".join(
+        _label("location", name, locale) for name in sorted(bundle.data_locations)
+    )
     parts.append(f"<h2>{e(t('policy.storage', locale))}</h2>")
     parts.append(f"<p>{e(t('policy.storage_text', locale, locations=locations))}</p><ul>")
     for name, period in bundle.retention.items():
@@ -71,12 +74,34 @@ def render_policy(bundle: Bundle, locale: str) -> str:
 _RETENTION_NAMES = ("enquiry", "transcript", "client", "consent", "destruction")
 
 
+def _label(kind: str, name: str, locale: str) -> str:
+    """Return the readable name of a data category or location; unknown ones stay as they are."""
+    try:
+        return t(f"policy.{kind}_{name}", locale)
+    except KeyError:
+        return name
+
+
 def _period(value: dt.timedelta, locale: str) -> str:
     days = value.days
     if days and days % _DAYS_PER_YEAR == 0:
-        years = days // _DAYS_PER_YEAR
-        return f"{years} г." if locale == "ru" else f"{years} y"
+        return _count(days // _DAYS_PER_YEAR, ("год", "года", "лет"), ("year", "years"), locale)
     if days:
-        return f"{days} дн." if locale == "ru" else f"{days} days"
+        return _count(days, ("день", "дня", "дней"), ("day", "days"), locale)
     hours = int(value.total_seconds() // 3600)
-    return f"{hours} ч" if locale == "ru" else f"{hours} h"
+    return _count(hours, ("час", "часа", "часов"), ("hour", "hours"), locale)
+
+
+def _count(
+    number: int, russian: tuple[str, str, str], english: tuple[str, str], locale: str
+) -> str:
+    """Write ``number`` with the noun form Russian grammar (or English) wants."""
+    if locale != "ru":
+        return f"{number} {english[0] if number == 1 else english[1]}"
+    if number % 10 == 1 and number % 100 != 11:
+        form = russian[0]
+    elif 2 <= number % 10 <= 4 and not 12 <= number % 100 <= 14:
+        form = russian[1]
+    else:
+        form = russian[2]
+    return f"{number} {form}"

@@ -97,3 +97,14 @@ def test_processor_must_be_named() -> None:
 )
 def test_passport_request_detected(text: str, asks: bool) -> None:
     assert asks_for_passport(text) is asks
+
+
+def test_until_withdrawn_is_not_a_way_to_withdraw() -> None:
+    text = COMPLETE.replace(
+        "Согласие действует 1 год. ", "Согласие действует 1 год или до его отзыва. "
+    )
+    text = text.replace("Отозвать согласие можно в этом чате.", "")
+
+    result = check(text)
+
+    assert result == [Missing("withdrawal")]

@@ -58,7 +58,7 @@ class TerminalChannel(Channel):
 
 def chat(args: argparse.Namespace) -> int:
     """Run the terminal conversation until an empty line or end of input."""
-    return asyncio.run(_chat(Path(args.bundle).resolve()))
+    return asyncio.run(_chat(Path(args.bundle).absolute()))
 
 
 async def _chat(bundle_path: Path) -> int:

@@ -38,9 +38,14 @@ def list_leads(args: argparse.Namespace) -> int:
     if args.reveal and not args.reason.strip():
         raise ConfigError(t("cli.reveal_needs_reason"))
     settings = Settings()
-    bundle_path = Path(args.bundle).resolve()
+    bundle_path = Path(args.bundle).absolute()
     data_dir = data_dir_for(bundle_path, settings)
     database = Database.open(data_dir, settings)
+    if database.current_revision() is None:
+        # A bundle that never ran has no tables yet, and so no leads.
+        print(t("cli.no_leads"))
+        database.dispose()
+        return 0
     database.require_current()
     keyring = KeyRing.load(data_dir, settings)
     actor = args.actor or settings.actor or os.environ.get("USER") or getpass.getuser()
@@ -79,7 +84,7 @@ def _row(lead: Lead, fields: dict[str, str] | None, *, reveal: bool) -> str:
     if not reveal:
         name, phone = mask_name(name), mask_phone(phone)
     service = fields.get("service", "")
-    return f"{created:17} {visit:17} {service[:21]:21} {lead.channel[:9]:9} {name[:12]:12} {phone}"
+    return f"{created:17} {visit:17} {service[:21]:21} {lead.channel[:9]:9} {name:20} {phone}"
 
 
 def mask_phone(phone: str) -> str:

@@ -33,7 +33,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def outbox(args: argparse.Namespace) -> int:
     """List or retry."""
     settings = Settings()
-    database = Database.open(data_dir_for(Path(args.bundle).resolve(), settings), settings)
+    database = Database.open(data_dir_for(Path(args.bundle).absolute(), settings), settings)
     database.require_current()
     try:
         if args.action == "retry":
@@ -72,5 +72,7 @@ def _retry(database: Database, args: argparse.Namespace) -> int:
         count = sum(
             retry_dead(session, bundle, None if args.all else args.item) for bundle in bundles
         )
+    if args.item is not None and not args.all and count == 0:
+        raise ConfigError(t("cli.outbox_not_dead", item=args.item))
     print(t("cli.outbox_retried", count=count))
     return 0

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import socket
 from pathlib import Path
 
 from leadgate.config.loader import load_bundle
@@ -40,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
     if args.workers > 1 and not settings.database_url:
         raise ConfigError(t("cli.workers_sqlite", workers=args.workers))
 
-    bundle = Path(args.bundle).resolve()
+    _check_port_free(args.host, args.port)
+    bundle = Path(args.bundle).absolute()
     # Validate before announcing anything, so a broken bundle ends with its errors
     # and exit status 1 instead of a server that fails inside uvicorn.
     load_bundle(bundle)
@@ -53,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     public_url = args.public_url or f"{scheme}://{shown_host}:{args.port}"
     os.environ[BUNDLE_ENV] = str(bundle)
     os.environ[PUBLIC_URL_ENV] = public_url
+    logging.getLogger("leadgate").setLevel(logging.INFO)
     print(t("cli.serving", bundle=bundle.name, url=public_url), flush=True)
     uvicorn.run(
         "leadgate.core.app:app_from_environment",
@@ -65,3 +69,14 @@ def run(args: argparse.Namespace) -> int:
         log_level="info",
     )
     return 0
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail before announcing the chat address when another program holds the port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise ConfigError(t("cli.port_busy", host=host, port=port, next=port + 1)) from error

@@ -180,3 +180,50 @@ def test_outbox_lists_and_retries(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert empty == 0
     assert "пуста" in empty_output
     assert no_target == 1
+
+
+def test_run_refuses_busy_port_before_announcing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    bundle = copy_template(tmp_path)
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+
+        status = main(["run", str(bundle), "--port", str(port)])
+
+    captured = capsys.readouterr()
+    assert status == 1
+    assert f"--port {port + 1}" in captured.err
+    assert "/chat" not in captured.out
+
+
+def test_leads_of_new_bundle_says_none_yet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bundle = copy_template(tmp_path)
+
+    status = main(["leads", str(bundle)])
+
+    assert status == 0
+    assert "Заявок пока нет" in capsys.readouterr().out
+
+
+def test_outbox_retry_of_unknown_item_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bundle = copy_template(tmp_path)
+    harness = Harness(bundle)
+    asyncio.run(harness.say("привет"))
+    harness.close()
+    os.environ["LEADGATE_DATA_DIR"] = str(bundle / "data")
+    try:
+        status = main(["outbox", str(bundle), "retry", "999"])
+    finally:
+        del os.environ["LEADGATE_DATA_DIR"]
+
+    assert status == 1
+    assert "999" in capsys.readouterr().err
