@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterable, Sequence
 
 from leadgate import __version__
+from leadgate.core.cli_messages import install_cli_messages
 from leadgate.core.commands import MODULES
 from leadgate.errors import ConfigErrors, LeadgateError
 from leadgate.locales import text
@@ -63,6 +64,7 @@ def main(argv: Sequence[str] | None = None, extra_plugins: Iterable[object] = ()
     from leadgate.core.logfilter import install_log_filter
 
     install_log_filter()
+    install_cli_messages()
     parser = build_parser(extra_plugins)
     args = parser.parse_args(argv)
     if getattr(args, "handler", None) is None:

@@ -227,3 +227,12 @@ def test_outbox_retry_of_unknown_item_fails(
 
     assert status == 1
     assert "999" in capsys.readouterr().err
+
+
+def test_argparse_errors_are_russian(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["init", "barber", "/tmp/never-created"])
+
+    error = capsys.readouterr().err
+    assert "недопустимое значение 'barber'" in error
+    assert "использование:" in error
