@@ -84,6 +84,7 @@ class Work:
     lead: dict[str, str] | None = None
     lead_record: LeadRecord | None = None
     status: str = ""
+    delivery_update: tuple[str, str] | None = None
 
 
 class Pipeline:
@@ -365,6 +366,8 @@ class Pipeline:
         kind = work.message.kind
         if kind == "delete":
             work.erase_target = work.meta.get("target_external_id", "")
+        elif kind == "status":
+            work.delivery_update = (work.meta.get("message_id", ""), work.message.payload)
         elif kind == "reachability":
             work.conversation.reachable = work.message.payload != "blocked"
         work.processed.append(work.message)

@@ -88,6 +88,7 @@ def commit_turn(pipeline: Pipeline, work: Work) -> None:
         _update_messages(pipeline, session, work, message)
         _record_consents(pipeline, session, work, conversation)
         _apply_erasures(pipeline, session, work, conversation, message)
+        _apply_delivery_update(session, work, conversation)
         _update_conversation(pipeline, work, conversation)
         for index, reply in enumerate(work.replies):
             _queue_reply(pipeline, session, work, conversation, message, index, reply)
@@ -199,6 +200,31 @@ def _plugin_erasures(pipeline: Pipeline, subject_id: str, basis: str) -> list[De
         subject_id=subject_id, basis=basis, bundle=pipeline.bundle
     )
     return [record for result in results if result for record in result]
+
+
+# A late "delivered" must not overwrite "read": platforms do not keep status order.
+_DELIVERY_RANK = {"": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
+
+
+def _apply_delivery_update(session: Session, work: Work, conversation: Conversation) -> None:
+    """Record a platform's delivery status on the outbound message it names."""
+    if work.delivery_update is None:
+        return
+    provider_id, status = work.delivery_update
+    if not provider_id:
+        return
+    outbound = session.exec(
+        select(Message).where(
+            Message.conversation_id == conversation.id,
+            Message.direction == "out",
+            Message.payload == provider_id[:200],
+        )
+    ).first()
+    if outbound is None:
+        return
+    if _DELIVERY_RANK.get(status, 0) > _DELIVERY_RANK.get(outbound.delivery, 0):
+        outbound.delivery = status[:20]
+        session.add(outbound)
 
 
 def _update_conversation(pipeline: Pipeline, work: Work, conversation: Conversation) -> None:

@@ -340,3 +340,19 @@ def test_clinic_keeps_health_data_out_of_answerer_and_storage(tmp_path: Path) ->
     assert "грыжа" not in history
     assert "ибупрофен" not in history
     harness.close()
+
+
+def test_delivery_status_updates_outbound_message(salon: Harness) -> None:
+    async def scenario() -> None:
+        await salon.say("привет")
+        provider_id = "sent-2"  # the capturing channel's receipt of the consent prompt
+        for status in ("delivered", "read", "delivered"):
+            await salon.deliver(
+                salon.event(kind="status", payload=status, meta={"message_id": provider_id})
+            )
+
+    asyncio.run(scenario())
+
+    outbound = [row for row in _rows(salon, Message) if row.direction == "out"]
+    assert [row.delivery for row in outbound] == ["", "read"]
+    assert len(salon.channel.sent) == 2
