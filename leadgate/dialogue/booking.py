@@ -19,6 +19,7 @@ from leadgate.dialogue.draft import Draft
 from leadgate.dialogue.faq import faq_reply, match_faq, unknown_reply
 from leadgate.dialogue.phrases import (
     capitalise,
+    format_address,
     format_day,
     format_duration,
     format_hours,
@@ -102,24 +103,29 @@ class BookingDialogue:
         if not applied and not turn.in_booking and not reading.intent:
             return self._small_talk(turn, reading)
 
-        self._ask_next(turn, again=not applied and not reading.greeting)
+        again = not applied and not reading.greeting
+        self._ask_next(turn, again=again or _ignores_proposal(turn, reading))
         return turn.answer()
 
     def _after_question(self, turn: Draft) -> Answer:
         if turn.in_booking:
             self._ask_next(turn)
         else:
-            turn.say(turn.t("offer_booking"))
+            self._offer_booking(turn)
         return turn.answer()
+
+    def _offer_booking(self, turn: Draft) -> None:
+        # A client who has just booked is asked what else they need, not invited again.
+        turn.say(turn.t("anything_else" if turn.after_booking else "offer_booking"))
 
     def _small_talk(self, turn: Draft, reading: Reading) -> Answer:
         if reading.greeting:
             turn.say(self.dialogue.greeting or turn.t("greeting"))
-            turn.say(turn.t("offer_booking"))
+            self._offer_booking(turn)
         elif reading.thanks:
             turn.say(turn.t("thanks"))
         elif reading.yes or reading.no or "health" in turn.request.special:
-            turn.say(turn.t("offer_booking"))
+            self._offer_booking(turn)
         else:
             turn.say(unknown_reply(self.bundle, turn.locale))
         return turn.answer()
@@ -273,6 +279,8 @@ class BookingDialogue:
         day = turn.state.get(slots.DAY)
         if proposed:
             start = dt.datetime.fromisoformat(proposed)
+            if again:
+                turn.say(turn.t("proposal_pending"))
             turn.say(turn.t("propose", when=format_when(start, turn.now.date(), turn.locale)))
             turn.buttons.append(Button(turn.t("accept_button"), f"{TIME_PAYLOAD}{proposed}"))
         elif day:
@@ -305,7 +313,7 @@ class BookingDialogue:
             return turn.answer()
 
         booked = self._booked(turn)
-        address = self.bundle.business.address
+        address = format_address(self.bundle.business.address)
         if address:
             turn.say(turn.t("confirmed", address=address, **booked))
         else:
@@ -358,6 +366,15 @@ class BookingDialogue:
             "name": turn.state[slots.NAME],
             "phone": turn.state[slots.PHONE],
         }
+
+
+def _ignores_proposal(turn: Draft, reading: Reading) -> bool:
+    # A name or phone sent while a proposed time waits for «да» or another time is kept,
+    # but the reply says the time comes first.
+    if turn.awaiting != "datetime" or not turn.state.get(slots.PROPOSED):
+        return False
+    answers = (reading.when, reading.proposal_start, reading.service, reading.yes, reading.no)
+    return not any(answers) and not reading.question
 
 
 def _known_day(turn: Draft) -> dt.date | None:

@@ -40,6 +40,16 @@ class Draft:
         keys = (slots.AWAITING, slots.SERVICE, slots.VISIT_AT, slots.DAY, slots.PROPOSED)
         return any(self.state.get(key) for key in keys)
 
+    @property
+    def after_booking(self) -> bool:
+        """Whether a booking was confirmed and no new one has started.
+
+        The dialogue leaves a contact without any booking field or pending step only
+        when it confirms a booking.
+        """
+        has_contact = bool(self.state.get(slots.NAME) and self.state.get(slots.PHONE))
+        return has_contact and not self.in_booking
+
     def say(self, message: str) -> None:
         """Append one paragraph to the reply."""
         self.parts.append(message)

@@ -17,6 +17,7 @@ from rapidfuzz import fuzz
 from leadgate.config.bundle import Bundle, Dialogue, FaqEntry
 from leadgate.dialogue.phrases import (
     capitalise,
+    format_address,
     format_day,
     format_duration,
     format_hours,
@@ -195,9 +196,10 @@ def _hours_reply(message: str, now: dt.datetime, bundle: Bundle, locale: str) ->
 
 
 def _address_reply(message: str, now: dt.datetime, bundle: Bundle, locale: str) -> str:
-    if not bundle.business.address:
+    address = format_address(bundle.business.address)
+    if not address:
         return unknown_reply(bundle, locale)
-    return text("dialogue.address", locale, address=bundle.business.address)
+    return text("dialogue.address", locale, address=address)
 
 
 def _phone_reply(message: str, now: dt.datetime, bundle: Bundle, locale: str) -> str:

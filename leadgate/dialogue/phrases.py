@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from leadgate.config.bundle import WEEKDAYS, Dialogue, Service
 from leadgate.locales import text
+
+# A Russian postal code opens a full address («660049, г. Красноярск, …»).
+_POSTAL_CODE = re.compile(r"^\s*\d{6}\b\s*,?\s*")
 
 
 def capitalise(phrase: str) -> str:
     """Upper-case the first letter of ``phrase`` so it can start a sentence."""
     return phrase[:1].upper() + phrase[1:]
+
+
+def format_address(address: str) -> str:
+    """Drop a leading six-digit postal code, which clients do not need in a reply."""
+    return _POSTAL_CODE.sub("", address).strip()
 
 
 def format_day(day: dt.date, today: dt.date, locale: str) -> str:

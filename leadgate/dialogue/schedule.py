@@ -113,9 +113,10 @@ def resolve(
     """Turn a parsed :class:`When` into a bookable start, or a problem and a proposal.
 
     ``known_day`` is a day named in an earlier message, used when this one gives only
-    a time («в 18:30» after «в понедельник»).
+    a time («в 18:30» after «в понедельник»). Of ``when.day_options`` («на выходных»)
+    the first day with a bookable start is taken, else the first option.
     """
-    day = when.day or known_day
+    day = when.day or _first_open_day(when.day_options, duration, now, dialogue) or known_day
     if when.time is not None:
         return _resolve_time(when.time, when.hour_ambiguous, day, duration, now, dialogue)
     if when.window is not None:
@@ -123,6 +124,13 @@ def resolve(
     if day is None:
         return SlotCheck(problem="need_time")
     return _resolve_day(day, duration, now, dialogue)
+
+
+def _first_open_day(
+    days: tuple[dt.date, ...], duration: dt.timedelta, now: dt.datetime, dialogue: Dialogue
+) -> dt.date | None:
+    open_day = (day for day in days if day_starts(day, duration, now, dialogue))
+    return next(open_day, days[0] if days else None)
 
 
 def _resolve_time(

@@ -43,13 +43,27 @@ _WEEKDAY = r"(понедельник|вторник|сред[ау]|четвер�
 
 _COLON_TIME = re.compile(r"\b(\d{1,2}):(\d{2})\b")
 _SPACED_TIME = re.compile(r"\b(?:в|к|на)\s+(\d{1,2})\s+(\d{2})\b")  # «в 19 30»
+# «в 18-30»; the preposition keeps phone fragments («345-12-30») out.
+_DASHED_TIME = re.compile(r"\b(?:в|к|на)\s+(\d{1,2})-(\d{2})\b(?!-\d)")
+_ORDINAL_HOURS = {
+    "первого": 1, "второго": 2, "третьего": 3, "четвертого": 4, "пятого": 5, "шестого": 6,
+    "седьмого": 7, "восьмого": 8, "девятого": 9, "десятого": 10, "одиннадцатого": 11,
+    "двенадцатого": 12,
+}  # fmt: skip
+# «полседьмого», «пол-седьмого», «в половине седьмого»: half an hour before seven.
+_HALF_PAST = re.compile(
+    r"(?:\b(?:в|к|на)\s+)?\b(?:пол-?\s?|половин[еау]\s+)("
+    + "|".join(_ORDINAL_HOURS)
+    + r")(?:\s+(утра|дня|вечера|ночи))?\b"
+)
+_WEEKEND = re.compile(r"\b(?:на|в)\s+(?:эт\w*\s+|ближайш\w*\s+)?выходн(?:ых|ые)\b")
 _DOTTED = re.compile(r"(?:\b(в|во|к|на)\s+)?\b(\d{1,2})[./](\d{1,2})(?:[./](\d{4}|\d{2}))?\b")
 _MONTH_DATE = re.compile(r"\b(\d{1,2})(?:-?го)?\s+" + _MONTH + r"\b(?:\s+(\d{4}))?")
 _MONTH_DAY = re.compile(r"\b(\d{1,2})(?:-?го|\s+числа)\b")
 _IN_DAYS = re.compile(r"\bчерез\s+(?:" + _NUMBER + r"\s+)?(день|дня|дней|неделю|недели|недель)\b")
 _IN_HOURS = re.compile(r"\bчерез\s+(?:(полчаса)|(?:" + _NUMBER + r"\s+)?(час|часа|часов))\b")
-# Abbreviations only after «в»: a bare «вс» or «ср» is too often something else.
-_WEEKDAY_SHORT = re.compile(r"\bв[о]?\s+(пн|вт|ср|чт|пт|сб|вс)\b")
+# «пн», «в пт», «сб.», but not right after a number, where «вт» means watts.
+_WEEKDAY_SHORT = re.compile(r"(?:\bв[о]?\s+)?(?<![\d.,]\s)(?<![\d.,])\b(пн|вт|ср|чт|пт|сб|вс)\b")
 _WEEKDAY_PHRASE = re.compile(
     r"(?:\bв[о]?\s+)?(?:\b(эт[уоа]|следующ\w*|ближайш\w*)\s+)?\b" + _WEEKDAY + r"\b"
 )
@@ -81,12 +95,15 @@ class When:
 
     ``window`` is a vague part of the day («после обеда»). ``hour_ambiguous`` marks a
     bare hour from 1 to 11 without «утра» or «вечера»: «в 7» may mean 19:00.
+    ``day_options`` lists candidate days, nearest first, when the client named a
+    span such as «на выходных» instead of one day; ``day`` is then ``None``.
     """
 
     day: dt.date | None = None
     time: dt.time | None = None
     window: Window | None = None
     hour_ambiguous: bool = False
+    day_options: tuple[dt.date, ...] = ()
 
 
 class _Scanner:
@@ -106,8 +123,6 @@ class _Scanner:
         self.text = self.text[:start] + " " * (end - start) + self.text[end:]
 
 
-# NOTE: not read yet: «на выходных», «полседьмого», «в половине седьмого», «в 18-30»
-# and weekday abbreviations without «в». A client who writes them is asked again.
 def parse_when(text: str, now: dt.datetime) -> When | None:
     """Read the day, time or part of day in ``text``; ``None`` when it names none.
 
@@ -133,6 +148,8 @@ def _read_exact_times(scanner: _Scanner, today: dt.date) -> When:
     match = scanner.take(_COLON_TIME) or scanner.take(_SPACED_TIME)
     if match is not None:
         when = replace(when, time=_time(int(match.group(1)), int(match.group(2))))
+    when = _read_dashed_time(scanner, when)
+    when = _read_half_past(scanner, when)
 
     for match in list(_DOTTED.finditer(scanner.text)):
         preposition, first, second, year = match.groups()
@@ -145,7 +162,42 @@ def _read_exact_times(scanner: _Scanner, today: dt.date) -> When:
         if as_date is not None and when.day is None:
             when = replace(when, day=as_date)
             scanner.blank(match)
+        elif as_date is None and year is None and len(second) == 2 and as_time and not when.time:
+            # «18.30» cannot be a date (no 30th month), so it is a time.
+            when = replace(when, time=as_time)
+            scanner.blank(match)
     return when
+
+
+def _read_dashed_time(scanner: _Scanner, when: When) -> When:
+    if when.time is not None:
+        return when
+    for match in list(_DASHED_TIME.finditer(scanner.text)):
+        hour, minute = int(match.group(1)), int(match.group(2))
+        # «в 10-12» is a range of hours, so a second number above the hour and up to 23
+        # is not read as minutes.
+        if minute <= 23 and minute > hour:
+            continue
+        moment = _time(hour, minute)
+        if moment is not None:
+            scanner.blank(match)
+            return replace(when, time=moment)
+    return when
+
+
+def _read_half_past(scanner: _Scanner, when: When) -> When:
+    if when.time is not None:
+        return when
+    match = scanner.take(_HALF_PAST)
+    if match is None:
+        return when
+
+    # «полпервого» is 12:30, and like a bare «в 7» an hour from 1 to 11 may mean evening.
+    hour = _ORDINAL_HOURS[match.group(1)] - 1 or 12
+    part = match.group(2)
+    if part:
+        return replace(when, time=_time(_hour_of_part(hour, part), 30))
+    return replace(when, time=_time(hour, 30), hour_ambiguous=1 <= hour <= 11)
 
 
 def _read_days(scanner: _Scanner, now: dt.datetime, when: When) -> When:
@@ -165,6 +217,8 @@ def _read_days(scanner: _Scanner, now: dt.datetime, when: When) -> When:
 
     if when.day is None:
         when = replace(when, day=_relative_day(scanner, today))
+    if when.day is None and scanner.take(_WEEKEND) is not None:
+        when = replace(when, day_options=_weekend_days(today))
     return when
 
 
@@ -253,6 +307,12 @@ def _weekday_date(today: dt.date, weekday: int, qualifier: str) -> dt.date:
     # «в пятницу» written on a Friday means next Friday: «сегодня» would name today.
     ahead = (weekday - today.weekday()) % 7 or 7
     return today + dt.timedelta(days=ahead)
+
+
+def _weekend_days(today: dt.date) -> tuple[dt.date, ...]:
+    # The rest of this weekend and the whole next one; schedule.py picks the first open day.
+    days = (today + dt.timedelta(days=offset) for offset in range(14))
+    return tuple(day for day in days if day.weekday() >= 5)[:4]
 
 
 def _month_day(today: dt.date, day: int) -> dt.date | None:

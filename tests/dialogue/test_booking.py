@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
+import pytest
 from dialogue.salon_bundle import at, make_bundle, make_dialogue
 
 from leadgate.config.bundle import Bundle
@@ -71,6 +72,49 @@ def test_booking_step_by_step() -> None:
     assert summary.booking_confirmed is False
     assert done.booking_confirmed is True
     assert "Ждём Вас по адресу: Красноярск, ул. Мира, 10" in done.text
+
+
+def test_booking_confirmation_does_not_invite_again() -> None:
+    chat = Chat()
+    chat.send("маникюр в понедельник в 12:00, [NAME_1], [PHONE_1]")
+
+    done = chat.send("да, спасибо!")
+
+    assert done.booking_confirmed is True
+    assert "записаться" not in done.text
+
+
+@pytest.mark.parametrize(
+    ("message", "reply_start"),
+    [
+        ("а парковка у вас есть?", "Да, бесплатная парковка во дворе."),
+        ("да", "Чем ещё могу помочь?"),
+    ],
+    ids=["faq", "yes"],
+)
+def test_reply_after_booking_asks_anything_else(message: str, reply_start: str) -> None:
+    chat = Chat()
+    chat.send("маникюр в понедельник в 12:00, [NAME_1], [PHONE_1]")
+    chat.send("да")
+
+    answer = chat.send(message)
+
+    assert answer.text.startswith(reply_start)
+    assert answer.text.endswith("Чем ещё могу помочь?")
+    assert "Хотите записаться?" not in answer.text
+
+
+def test_booking_confirmation_drops_postal_code() -> None:
+    address = "660049, г. Красноярск, ул. Мира, 10"
+    chat = Chat(make_bundle(address=address))
+    chat.send("маникюр в понедельник в 12:00, [NAME_1], [PHONE_1]")
+
+    done = chat.send("да")
+    faq = chat.send("какой у вас адрес?")
+
+    assert "Ждём Вас по адресу: г. Красноярск, ул. Мира, 10." in done.text
+    assert "660049" not in done.text
+    assert faq.text.startswith("Наш адрес: г. Красноярск, ул. Мира, 10.")
 
 
 def test_booking_resets_after_confirmation_keeping_contact() -> None:
@@ -237,6 +281,61 @@ def test_booking_closed_day_proposes_nearest() -> None:
     assert payloads(proposal) == ["time:2026-12-07T10:00:00+07:00"]
     assert accepted.slots["visit_at"] == "2026-12-07T10:00:00+07:00"
     assert accepted.slots["awaiting"] == "name"
+
+
+def test_booking_proposal_invites_another_time() -> None:
+    chat = Chat()
+    chat.send("хочу на маникюр")
+
+    proposal = chat.send("в воскресенье в 12")
+
+    assert proposal.text.endswith("Подходит? Ответьте «да» или напишите другое удобное время.")
+    assert [button.label for button in proposal.buttons] == ["Да, подходит"]
+
+
+@pytest.mark.parametrize(
+    ("message", "slot", "token"),
+    [("[NAME_1]", "name", "[NAME_1]"), ("мой номер [PHONE_1]", "phone", "[PHONE_1]")],
+    ids=["name", "phone"],
+)
+def test_booking_proposal_ignored_explains_and_repeats(message: str, slot: str, token: str) -> None:
+    chat = Chat()
+    chat.send("хочу на маникюр")
+    chat.send("в воскресенье в 12")
+
+    answer = chat.send(message)
+
+    assert answer.text.startswith("Сначала давайте согласуем время визита.\n\n")
+    assert "Ближайшее время, которое я могу предложить: в понедельник, 7 декабря" in answer.text
+    assert payloads(answer) == ["time:2026-12-07T10:00:00+07:00"]
+    assert answer.slots["awaiting"] == "datetime"
+    assert answer.slots[slot] == token
+
+
+def test_booking_proposal_keeps_contact_after_accepting() -> None:
+    chat = Chat()
+    chat.send("хочу на маникюр")
+    chat.send("в воскресенье в 12")
+    chat.send("[NAME_1]")
+    chat.send("[PHONE_1]")
+
+    summary = chat.send("да")
+
+    assert summary.slots["awaiting"] == "confirm"
+    assert summary.text.startswith(
+        "Маникюр, в понедельник, 7 декабря, в 10:00, [NAME_1], [PHONE_1]."
+    )
+
+
+def test_booking_proposal_answered_with_other_time() -> None:
+    chat = Chat()
+    chat.send("хочу на маникюр")
+    chat.send("в воскресенье в 12")
+
+    answer = chat.send("в пн в 18-30")
+
+    assert answer.slots["visit_at"] == "2026-12-07T18:30:00+07:00"
+    assert "Сначала" not in answer.text
 
 
 def test_booking_proposal_button_accepted() -> None:

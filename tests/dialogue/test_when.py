@@ -17,6 +17,7 @@ from leadgate.dialogue.when import AFTER_LUNCH, EVENING, MORNING, When, parse_wh
 FRIDAY_4PM = at(2026, 12, 4, 16, 0)
 D = dt.date
 T = dt.time
+WEEKEND_DAYS = (D(2026, 12, 5), D(2026, 12, 6), D(2026, 12, 12), D(2026, 12, 13))
 
 
 @pytest.mark.parametrize(
@@ -55,6 +56,22 @@ T = dt.time
             "можно на вторник, часа в 4?",
             When(day=D(2026, 12, 8), time=T(4, 0), hour_ambiguous=True),
         ),
+        ("на выходных", When(day_options=WEEKEND_DAYS)),
+        ("в выходные после обеда", When(window=AFTER_LUNCH, day_options=WEEKEND_DAYS)),
+        ("полседьмого", When(time=T(6, 30), hour_ambiguous=True)),
+        (
+            "завтра в половине седьмого",
+            When(day=D(2026, 12, 5), time=T(6, 30), hour_ambiguous=True),
+        ),
+        ("в полвосьмого утра", When(time=T(7, 30))),
+        ("полпервого", When(time=T(12, 30))),
+        ("в 18-30", When(time=T(18, 30))),
+        ("18.30", When(time=T(18, 30))),
+        ("18.12", When(day=D(2026, 12, 18))),
+        ("пн", When(day=D(2026, 12, 7))),
+        ("вт в 12:00", When(day=D(2026, 12, 8), time=T(12, 0))),
+        ("в пт.", When(day=D(2026, 12, 11))),
+        ("в 10-12 часов", When(time=T(10, 0), hour_ambiguous=True)),
     ],
     ids=[
         "tomorrow at time",
@@ -87,6 +104,19 @@ T = dt.time
         "time with space",
         "in half an hour",
         "approximate hour",
+        "at the weekend",
+        "weekend after lunch",
+        "half past six in one word",
+        "half past six in words",
+        "half past seven in the morning",
+        "half past twelve",
+        "dashed time",
+        "dotted time without preposition",
+        "dotted date",
+        "bare monday abbreviation",
+        "bare tuesday abbreviation with time",
+        "friday abbreviation with dot",
+        "hour range is not dashed time",
     ],
 )
 def test_parse_when_reads_expression(message: str, expected: When) -> None:
@@ -97,8 +127,30 @@ def test_parse_when_reads_expression(message: str, expected: When) -> None:
 
 @pytest.mark.parametrize(
     "message",
-    ["здравствуйте", "хочу на маникюр", "[PHONE_1]", "мой номер [PHONE_12]", "31.02", ""],
-    ids=["greeting", "service only", "phone token", "token with digits", "invalid date", "empty"],
+    [
+        "здравствуйте",
+        "хочу на маникюр",
+        "[PHONE_1]",
+        "мой номер [PHONE_12]",
+        "31.02",
+        "",
+        "стоит 1.500 ₽",
+        "телефон 8 912 345-12-30",
+        "лампа 100 вт",
+        "какие у вас выходные",
+    ],
+    ids=[
+        "greeting",
+        "service only",
+        "phone token",
+        "token with digits",
+        "invalid date",
+        "empty",
+        "price with dot",
+        "phone number with dashes",
+        "watts after a number",
+        "days off question",
+    ],
 )
 def test_parse_when_ignores_text_without_time(message: str) -> None:
     assert parse_when(message, FRIDAY_4PM) is None
@@ -133,6 +185,11 @@ MINUTES_30 = dt.timedelta(minutes=30)
         (at(2026, 12, 30, 12, 0), "2 января в 15:00", MINUTES_30, at(2027, 1, 2, 15, 0)),
         (at(2026, 11, 30, 12, 0), "завтра в 10", MINUTES_30, at(2026, 12, 1, 10, 0)),
         (FRIDAY_4PM, "15.12 в 10", MINUTES_30, at(2026, 12, 15, 10, 0)),
+        (FRIDAY_4PM, "полседьмого", MINUTES_30, at(2026, 12, 4, 18, 30)),
+        (FRIDAY_4PM, "в понедельник в половине седьмого", MINUTES_30, at(2026, 12, 7, 18, 30)),
+        (FRIDAY_4PM, "на выходных в 12", MINUTES_30, at(2026, 12, 5, 12, 0)),
+        (at(2026, 12, 5, 17, 40), "на выходных в 12", MINUTES_30, at(2026, 12, 12, 12, 0)),
+        (FRIDAY_4PM, "в пн в 18-30", MINUTES_30, at(2026, 12, 7, 18, 30)),
     ],
     ids=[
         "saturday ends by closing",
@@ -151,6 +208,11 @@ MINUTES_30 = dt.timedelta(minutes=30)
         "january date next year",
         "month rollover",
         "numeric date",
+        "half past six means evening",
+        "half past six on monday evening",
+        "weekend is saturday",
+        "weekend skips closed sunday",
+        "abbreviation and dashed time",
     ],
 )
 def test_resolve_accepts_bookable_start(
@@ -259,3 +321,25 @@ def test_resolve_proposes_nothing_when_always_closed() -> None:
 
     assert check.problem == "closed_day"
     assert check.proposal is None
+
+
+def test_resolve_weekend_day_only_asks_time() -> None:
+    when = parse_when("на выходных", FRIDAY_4PM)
+    assert when is not None
+
+    check = resolve(when, MINUTES_30, FRIDAY_4PM, make_dialogue())
+
+    assert check.problem == "need_time"
+    assert check.day == D(2026, 12, 5)
+
+
+def test_resolve_weekend_always_closed_proposes_weekday() -> None:
+    dialogue = make_dialogue(hours={"mon": (T(10, 0), T(21, 0))})
+    when = parse_when("на выходных", FRIDAY_4PM)
+    assert when is not None
+
+    check = resolve(when, MINUTES_30, FRIDAY_4PM, dialogue)
+
+    assert check.problem == "closed_day"
+    assert check.day == D(2026, 12, 5)
+    assert check.proposal == at(2026, 12, 7, 10, 0)
