@@ -305,8 +305,11 @@ class OutboxWorker:
 
 
 def _describe(failure: Exception) -> str:
-    """Describe a failure for the listing: our own errors are written without personal
-    data; foreign exceptions are shown by type only, since their text may echo input."""
+    """Describe a failure for the listing, without personal data.
+
+    leadgate's own errors are written to contain none. A foreign exception is shown by
+    its type only, because its text may echo the request.
+    """
     from leadgate.errors import LeadgateError
 
     if isinstance(failure, LeadgateError):

@@ -63,7 +63,7 @@ class Reply:
 
 @dataclass
 class Work:
-    """What processing one event decided; :func:`commit_turn` writes it in one transaction."""
+    """The decisions of processing one event, which :func:`commit_turn` writes in one transaction."""
 
     message: Message
     conversation: Conversation

@@ -77,10 +77,10 @@ def _decrypt(keyring: Any, blob: bytes | None, context: str) -> str:
 def commit_turn(pipeline: Pipeline, work: Work) -> None:
     """Write everything one event decided in a single transaction."""
     with pipeline.services.database.session() as session:
-        # The row lock makes "still received?" and the writes below one atomic step on
-        # PostgreSQL, where another process may have processed the same message; it
-        # always takes the oldest received message of a conversation, so the loser
-        # retries with the winner's state. SQLite's BEGIN IMMEDIATE serialises anyway.
+        # On PostgreSQL another process may have processed this message meanwhile. The
+        # row lock makes the "still received?" check and the writes one atomic step.
+        # Each process takes the oldest received message, so the loser starts again
+        # from the winner's state. On SQLite, BEGIN IMMEDIATE serialises writers anyway.
         message = session.get(Message, work.message.id, with_for_update=True)
         conversation = session.get(Conversation, work.conversation.id)
         if conversation is None or message is None or message.status != "received":
