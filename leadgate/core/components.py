@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Location = Literal["local", "ru", "abroad"]
-"""Where a component sends text: this machine, data centres in Russia, or abroad."""
+"""The place a component sends text to: this machine, data centres in Russia, or abroad."""
 
 ComponentKind = Literal["channel", "crm", "answerer", "detector"]
 
@@ -107,8 +107,8 @@ class Button:
 
 EventKind = Literal[
     "text",  # a message with text (a caption counts)
-    "button",  # a press of one of our buttons; ``payload`` holds its payload
-    "contact",  # a shared contact card; ``contact_phone`` holds the number
+    "button",  # a press of one of our buttons; ``payload`` contains its payload
+    "contact",  # a shared contact card; ``contact_phone`` contains the number
     "location",  # a shared location, kept only as the fact that one was sent
     "media",  # a photo, voice note or file without text
     "edit",  # a correction of an earlier message
@@ -164,7 +164,7 @@ class OutboundMessage:
 
 @dataclass(frozen=True)
 class DeliveryReceipt:
-    """What a channel or CRM returns after a successful send or write."""
+    """The ids a channel or CRM returns after a successful send or write."""
 
     external_id: str = ""
     details: Mapping[str, str] = field(default_factory=dict)
