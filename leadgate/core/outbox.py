@@ -86,6 +86,8 @@ class RetryPolicy:
     max_attempts: int = 8
     base_delay: float = 1.0
     max_delay: float = 600.0
+    # NOTE: rows a crashed process had claimed wait out this lease before another
+    # attempt, so a restart after SIGKILL delivers them up to a minute late.
     lease_seconds: float = 60.0
 
     def delay(self, attempts: int, retry_after: float | None) -> float:

@@ -63,7 +63,11 @@ SCHEMA = Map(
 
 
 class _RateLimiter:
-    """Allows ``limit`` events per session in any 60-second window (per process)."""
+    """Allows ``limit`` events per session in any 60-second window.
+
+    NOTE: the window lives in this process's memory, so with several processes
+    (``--workers``) a session may send up to ``limit`` to each of them.
+    """
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
