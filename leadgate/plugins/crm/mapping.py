@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import phonenumbers
 
 from leadgate.core.components import EMAIL, MESSAGE_TEXT, NAME, PHONE, LeadRecord
+from leadgate.errors import ConfigError
 from leadgate.locales import text
 
 LEAD_FIELDS = ("name", "phone", "email", "service", "visit_at", "price", "channel", "comment")
@@ -155,3 +156,20 @@ def consent_note(heading: str, lead: LeadRecord, marker: str, locale: str) -> st
         lines.append(text("crm.bitrix24_no_consents", locale))
     lines.append(marker)
     return "\n".join(lines)
+
+
+def check_listed(
+    crm: str, names: Iterable[str], bundle_fields: tuple[str, ...], locale: str, key: str
+) -> None:
+    """Raise ``ConfigError`` for a mapped field the bundle does not send to the CRM.
+
+    Only ``crm.fields`` may leave leadgate, so a mapping of any other field is a
+    configuration mistake rather than something to skip silently.
+    """
+    for name in names:
+        if name not in bundle_fields:
+            raise ConfigError(
+                text("crm.field_not_listed", locale, crm=crm, key=key, field=name),
+                key=key,
+                value=name,
+            )

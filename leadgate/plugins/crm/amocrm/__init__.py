@@ -44,7 +44,7 @@ from leadgate.errors import ConfigError
 from leadgate.locales import resolve_locale, text
 from leadgate.plugins.crm.amocrm.tokens import OAuthSettings, TokenManager
 from leadgate.plugins.crm.amocrm.writer import DEFAULT_TITLE, AmoCRM, AmoSettings
-from leadgate.plugins.crm.mapping import LEAD_FIELDS, is_secure_url, template_fields
+from leadgate.plugins.crm.mapping import LEAD_FIELDS, check_listed, is_secure_url, template_fields
 
 __all__ = ["SCHEMA", "AmoCRM", "create", "leadgate_register_crms"]
 
@@ -95,10 +95,10 @@ def settings_from(context: ComponentContext) -> AmoSettings:
         )
 
     lead_fields = {name: int(value) for name, value in (config.get("lead_fields") or {}).items()}
-    _check_listed(lead_fields, bundle_fields, locale, "lead_fields")
+    check_listed("amocrm", lead_fields, bundle_fields, locale, "lead_fields")
     title = str(config.get("title") or DEFAULT_TITLE)
     if "title" in config:
-        _check_listed(dict.fromkeys(template_fields(title), 0), bundle_fields, locale, "title")
+        check_listed("amocrm", template_fields(title), bundle_fields, locale, "title")
 
     return AmoSettings(
         base_url=base_url,
@@ -148,18 +148,6 @@ def _base_url(config: Any, locale: str) -> str:
     if config.get("subdomain"):
         return f"https://{config['subdomain']}.amocrm.ru"
     raise ConfigError(text("crm.amocrm_address_missing", locale), key="subdomain")
-
-
-def _check_listed(
-    mapping: dict[str, int], bundle_fields: tuple[str, ...], locale: str, key: str
-) -> None:
-    for name in mapping:
-        if name not in bundle_fields:
-            raise ConfigError(
-                text("crm.field_not_listed", locale, crm="amocrm", key=key, field=name),
-                key=key,
-                value=name,
-            )
 
 
 @leadgate.hookimpl

@@ -45,7 +45,7 @@ from leadgate.plugins.crm.bitrix24.writer import (
     Bitrix24CRM,
     Bitrix24Settings,
 )
-from leadgate.plugins.crm.mapping import LEAD_FIELDS, is_secure_url, template_fields
+from leadgate.plugins.crm.mapping import LEAD_FIELDS, check_listed, is_secure_url, template_fields
 
 __all__ = ["SCHEMA", "Bitrix24CRM", "create", "leadgate_register_crms"]
 
@@ -92,11 +92,15 @@ def settings_from(context: ComponentContext) -> Bitrix24Settings:
         )
 
     explicit = dict(config.get("lead_fields") or {})
-    _check_listed(explicit, bundle_fields, locale, key="lead_fields")
+    check_listed("bitrix24", explicit, bundle_fields, locale, key="lead_fields")
     title = str(config.get("title") or DEFAULT_TITLE)
     if "title" in config:
-        _check_listed(
-            {name: name for name in template_fields(title)}, bundle_fields, locale, "title"
+        check_listed(
+            "bitrix24",
+            template_fields(title),
+            bundle_fields,
+            locale,
+            "title",
         )
 
     return Bitrix24Settings(
@@ -108,18 +112,6 @@ def settings_from(context: ComponentContext) -> Bitrix24Settings:
         timeout=float(config.get("timeout") or 10.0),
         locale=locale,
     )
-
-
-def _check_listed(
-    mapping: dict[str, str], bundle_fields: tuple[str, ...], locale: str, key: str
-) -> None:
-    for name in mapping:
-        if name not in bundle_fields:
-            raise ConfigError(
-                text("crm.field_not_listed", locale, crm="bitrix24", key=key, field=name),
-                key=key,
-                value=name,
-            )
 
 
 @leadgate.hookimpl
