@@ -14,7 +14,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 RedactionAction = Literal["tokenise", "drop", "withhold"]
-"""What happens to a detected value: replaced by a restorable token, removed, or, for
+"""The treatment of a detected value: replaced by a restorable token, removed, or, for
 special categories, kept away from answerers and CRMs altogether."""
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -86,7 +86,7 @@ class FaqEntry:
 
 @dataclass(frozen=True)
 class Dialogue:
-    """What the answerers may tell clients and book: services, hours, FAQ, tone."""
+    """The facts answerers may tell clients and book from: services, hours, FAQ, tone."""
 
     services: tuple[Service, ...]
     hours: Mapping[str, tuple[dt.time, dt.time] | None]

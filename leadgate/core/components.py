@@ -39,9 +39,9 @@ class ComponentContext:
 
     ``config`` is the component's own YAML section after its schema validated it, with
     ``${ENV}`` references resolved. ``bundle`` is the loaded bundle
-    (``leadgate.config.bundle.Bundle``); ``services`` gives access to shared engine
-    parts (database, key ring, outbox, HTTP transport) and is ``None`` in ``leadgate
-    check``, where nothing may be opened.
+    (``leadgate.config.bundle.Bundle``). ``services`` gives access to shared engine
+    parts (database, key ring, outbox, HTTP transport). It is ``None`` in ``leadgate
+    check``, because nothing may be opened there.
     """
 
     name: str
@@ -57,7 +57,7 @@ class ComponentSpec:
     ``schema`` is a strictyaml validator for the component's YAML section (``None``
     means the section must be empty or absent). ``reads`` and ``writes`` list the
     personal-data categories the component handles, so ``leadgate plugins`` and the
-    processing register can say where data goes. ``location`` states where the
+    processing register can show where data goes. ``location`` states where the
     component sends text (see :data:`Location`). A ``default`` component may be
     replaced by a later registration under the same name; any other duplicate name is
     an error.
@@ -99,7 +99,7 @@ class Span:
 
 @dataclass(frozen=True)
 class Button:
-    """A reply button: ``label`` is what the client sees, ``payload`` what comes back."""
+    """A reply button: ``label`` is shown to the client, ``payload`` comes back when pressed."""
 
     label: str
     payload: str
@@ -316,7 +316,7 @@ class Channel(ABC):
     max_body_bytes: int = 1_000_000
 
     def handshake(self, request: RawRequest) -> tuple[int, str]:
-        """Answer a GET on the webhook (a subscription check); 405 unless overridden."""
+        """Return the status and body for a GET on the webhook (a subscription check); 405 by default."""
         return 405, "method not allowed"
 
     @abstractmethod

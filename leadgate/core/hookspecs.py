@@ -90,7 +90,7 @@ def leadgate_register_llms(register: Register) -> None:
 
     Called once when the registry is built. Call ``register(ComponentSpec(
     kind="answerer", location=..., ...))``; the factory must return a
-    ``leadgate.core.components.Answerer``. ``location`` must say truthfully where
+    ``leadgate.core.components.Answerer``. ``location`` must state truthfully where
     text goes (``local``, ``ru`` or ``abroad``): bundles allow locations explicitly
     and the service refuses to start with an answerer outside them. Returns nothing.
     """
@@ -114,7 +114,7 @@ def leadgate_lead_created(lead: LeadRecord, bundle: Any) -> None:
     """React to a lead that was just stored (notify a manager, say).
 
     Called after the lead row and its CRM outbox item are committed, once per lead.
-    ``lead`` holds personal data: an implementation must not log it and must not send
+    ``lead`` contains personal data: an implementation must not log it and must not send
     it anywhere the bundle does not name. The return value is ignored; an exception
     is logged and does not undo the lead. May be async.
     """
@@ -133,7 +133,8 @@ def leadgate_retention_sweep(
     is aware UTC; ``policy`` maps retention classes (``enquiry``, ``transcript``,
     ``client``, ``consent``, ``destruction``) to periods. Returns the destruction
     records for what was destroyed, or ``None``. All implementations are called and
-    every record is stored. May be async.
+    every record is stored. The sweep runs in a worker thread and uses the result
+    synchronously, so an implementation must not be async.
     """
 
 
@@ -141,13 +142,14 @@ def leadgate_retention_sweep(
 def leadgate_erase_subject(
     subject_id: str, basis: str, bundle: Any
 ) -> list[DestructionRecord] | None:
-    """Erase one person's data held by a plugin.
+    """Erase one person's data kept by a plugin.
 
-    Called when a client withdraws consent, declines it, or an owner serves a
-    deletion request. ``subject_id`` is leadgate's pseudonymous subject id; ``basis``
-    is the reason recorded in the destruction records (``withdrawal``, ``declined``,
-    ``request``). Returns the destruction records, or ``None`` when the plugin holds
-    nothing. All implementations are called. May be async.
+    Called when a client withdraws consent, in the transaction that erases leadgate's
+    own copy. ``subject_id`` is leadgate's pseudonymous subject id. ``basis`` is the
+    reason recorded in the destruction records (``consent_withdrawn``). Returns the
+    destruction records, or ``None`` when the plugin keeps nothing about that person.
+    All implementations are called. The result is used synchronously, so an
+    implementation must not be async.
     """
 
 

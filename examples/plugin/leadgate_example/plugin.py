@@ -61,25 +61,37 @@ class JsonHook(Channel):
         """Read one message."""
         try:
             data = json.loads(request.body)
-            return [InboundEvent(channel="jsonhook", external_id=str(data["id"]),
-                                 user_id=str(data["user"]), text=str(data.get("text", "")))]
+            return [
+                InboundEvent(
+                    channel="jsonhook",
+                    external_id=str(data["id"]),
+                    user_id=str(data["user"]),
+                    text=str(data.get("text", "")),
+                )
+            ]
         except (ValueError, KeyError, TypeError) as error:
             raise PayloadError("body must be JSON with id, user and text") from error
 
     async def send(self, message: OutboundMessage) -> DeliveryReceipt:
         """POST the reply to ``reply_url``."""
         # The message id lets the receiver drop a repeat after a crash of the sender.
-        body = {"id": message.message_id, "user": message.user_id, "text": message.text,
-                "buttons": [[button.label, button.payload] for button in message.buttons]}
+        body = {
+            "id": message.message_id,
+            "user": message.user_id,
+            "text": message.text,
+            "buttons": [[button.label, button.payload] for button in message.buttons],
+        }
         async with self.services.http_client(timeout=10.0) as client:
             try:
                 response = await client.post(self.reply_url, json=body)
             except httpx.TransportError as error:
                 raise RetryableError(f"reply_url unreachable: {type(error).__name__}") from error
         if response.status_code >= 500:
-            raise RetryableError(f"reply_url answered {response.status_code}")
+            raise RetryableError(f"reply_url returned HTTP {response.status_code}; retrying later")
         if response.status_code >= 400:
-            raise PermanentError(f"reply_url answered {response.status_code}")
+            raise PermanentError(
+                f"reply_url returned HTTP {response.status_code}; check the reply_url setting"
+            )
         return DeliveryReceipt(external_id=message.message_id)
 
 
@@ -93,7 +105,13 @@ class ClubCardDetector(Detector):
     def detect(self, text: str) -> list[Span]:
         """Return a document span for each card number."""
         return [
-            Span(match.start(), match.end(), DOCUMENT, re.sub(r"\D", "", match.group()), detector=self.name)
+            Span(
+                match.start(),
+                match.end(),
+                DOCUMENT,
+                re.sub(r"\D", "", match.group()),
+                detector=self.name,
+            )
             for match in self._pattern.finditer(text)
         ]
 
@@ -101,24 +119,37 @@ class ClubCardDetector(Detector):
 @leadgate.hookimpl
 def leadgate_register_channels(register):  # type: ignore[no-untyped-def]
     """Offer the ``jsonhook`` channel."""
-    register(ComponentSpec(
-        kind="channel", name="jsonhook", factory=JsonHook,
-        schema=Map({"secret": Str(), "reply_url": Str()}),
-        reads=frozenset({MESSAGE_TEXT}), description="Signed JSON webhook",
-    ))
+    register(
+        ComponentSpec(
+            kind="channel",
+            name="jsonhook",
+            factory=JsonHook,
+            schema=Map({"secret": Str(), "reply_url": Str()}),
+            reads=frozenset({MESSAGE_TEXT}),
+            description="Signed JSON webhook",
+        )
+    )
 
 
 @leadgate.hookimpl
 def leadgate_register_detectors(register):  # type: ignore[no-untyped-def]
     """Offer the ``club_card`` detector."""
-    register(ComponentSpec(kind="detector", name="club_card", factory=lambda context: ClubCardDetector(),
-                           reads=frozenset({DOCUMENT})))
+    register(
+        ComponentSpec(
+            kind="detector",
+            name="club_card",
+            factory=lambda context: ClubCardDetector(),
+            reads=frozenset({DOCUMENT}),
+        )
+    )
 
 
 @leadgate.hookimpl
 def leadgate_cli_commands(subparsers):  # type: ignore[no-untyped-def]
     """Add ``leadgate example-sign FILE``."""
-    parser = subparsers.add_parser("example-sign", help="print the X-Signature header for a request body")
+    parser = subparsers.add_parser(
+        "example-sign", help="print the X-Signature header for a request body"
+    )
     parser.add_argument("file", type=Path)
     parser.set_defaults(handler=_print_signature)
 
